@@ -1,0 +1,149 @@
+package bolt_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/canaille-go/canaille/store"
+	"github.com/canaille-go/canaille/store/bolt"
+	"github.com/canaille-go/canaille/store/password"
+)
+
+// testHasher uses cheap argon2id parameters so that tests stay fast.
+func testHasher(t testing.TB) *password.Hasher {
+	t.Helper()
+	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func testConfig(t testing.TB, path string) bolt.Config {
+	return bolt.Config{Path: path, Hasher: testHasher(t), POSIX: store.DefaultPOSIX(), UpgradeHashes: true, NoSync: true}
+}
+
+func mustOpen(t testing.TB, path string) *bolt.Store {
+	t.Helper()
+	s, err := testConfig(t, path).Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string][]byte{
+		"truncated": make([]byte, 100),
+		"text":      []byte(strings.Repeat("this is not a database\n", 1000)),
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			os.WriteFile(path, content, 0o600)
+			_, err := testConfig(t, path).Open()
+			if !errors.Is(err, bolt.ErrNotDatabase) {
+				t.Fatalf("Open(%s) = %v, want ErrNotDatabase", name, err)
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			after, _ := os.ReadFile(path)
+			if string(after) != string(content) {
+				t.Error("the file was modified")
+			}
+		})
+	}
+	t.Run("foreign bbolt file", func(t *testing.T) {
+		path := filepath.Join(dir, "foreign.db")
+		db, err := bbolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("other")); return err })
+		db.Close()
+		if _, err := testConfig(t, path).Open(); !errors.Is(err, bolt.ErrNotDatabase) {
+			t.Fatalf("Open = %v, want ErrNotDatabase", err)
+		}
+	})
+}
+
+func TestOpenRefusesNewerFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s := mustOpen(t, path)
+	s.Close()
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("format_version"), []byte{0, 0, 0, bolt.FormatVersion + 1})
+	})
+	db.Close()
+	_, err = testConfig(t, path).Open()
+	if !errors.Is(err, bolt.ErrNewerFormat) || !strings.Contains(err.Error(), "upgrade canaille") {
+		t.Fatalf("Open = %v, want ErrNewerFormat asking for an upgrade", err)
+	}
+}
+
+func TestOpenLockedSaysByWhom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	mustOpen(t, path)
+	cfg := testConfig(t, path)
+	cfg.Timeout = 50 * time.Millisecond
+	start := time.Now()
+	_, err := cfg.Open()
+	if !errors.Is(err, bolt.ErrInUse) {
+		t.Fatalf("second Open = %v, want ErrInUse", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Error("second Open did not fail fast")
+	}
+	if !strings.Contains(err.Error(), "process ") || !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q should name the file and the process holding it", err)
+	}
+}
+
+func TestSmoke(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "c.db"))
+	u, err := s.CreateUser(ctx, store.User{UserName: "alice", Emails: []string{"Alice@Example.org"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.UIDNumber != 10000 || u.GIDNumber != 10000 || u.HomeDirectory != "/home/alice" {
+		t.Errorf("posix = %d %d %q", u.UIDNumber, u.GIDNumber, u.HomeDirectory)
+	}
+	g, err := s.CreateGroup(ctx, store.Group{DisplayName: "staff", Members: []store.Ref{{ID: u.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.GIDNumber == u.UIDNumber {
+		t.Error("group gid collides with the user's private group")
+	}
+	got, err := s.GetUserByEmail(ctx, "alice@EXAMPLE.org")
+	if err != nil || len(got.Groups) != 1 || got.Groups[0].Name != "staff" {
+		t.Fatalf("GetUserByEmail = %+v, %v", got, err)
+	}
+	if err := s.SetPassword(ctx, u.ID, "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, "ALICE", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "wrong"); !errors.Is(err, store.ErrInvalidCredentials) {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+}

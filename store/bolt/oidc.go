@@ -1,0 +1,558 @@
+package bolt
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/canaille-go/canaille/store"
+)
+
+// Expiry index kinds.
+const (
+	kindCode    byte = 'c'
+	kindToken   byte = 't'
+	kindSession byte = 's'
+	kindTicket  byte = 'k'
+	kindJTI     byte = 'j'
+)
+
+func expiryKey(t time.Time, kind byte, id string) []byte {
+	k := be64(uint64(max(t.UnixNano(), 0)))
+	k = append(k, kind)
+	return append(k, id...)
+}
+
+// moveExpiry replaces the expiry entry of an object (old zero: none yet).
+func moveExpiry(tx *bbolt.Tx, kind byte, id string, old, nu time.Time) error {
+	b := tx.Bucket(bExpiry)
+	if !old.IsZero() {
+		if old.Equal(nu) {
+			return nil
+		}
+		if err := b.Delete(expiryKey(old, kind, id)); err != nil {
+			return err
+		}
+	}
+	if nu.IsZero() {
+		return nil
+	}
+	return b.Put(expiryKey(nu, kind, id), nil)
+}
+
+func putJSON(tx *bbolt.Tx, bucket []byte, id string, v any) error {
+	raw, err := encode(v)
+	if err != nil {
+		return fmt.Errorf("bolt: encode %s: %w", bucket, err)
+	}
+	return tx.Bucket(bucket).Put([]byte(id), raw)
+}
+
+func getJSON(tx *bbolt.Tx, bucket []byte, id string, v any) error {
+	raw := tx.Bucket(bucket).Get([]byte(id))
+	if raw == nil {
+		return fmt.Errorf("bolt: %s %q: %w", bucket, id, store.ErrNotFound)
+	}
+	return decode(raw, v)
+}
+
+// getByIndex resolves a key of an index bucket to an ID.
+func getByIndex(tx *bbolt.Tx, index, key []byte, what string) (string, error) {
+	id := tx.Bucket(index).Get(key)
+	if id == nil {
+		return "", fmt.Errorf("bolt: %s: %w", what, store.ErrNotFound)
+	}
+	return string(id), nil
+}
+
+func required(field, v string) error {
+	if v == "" {
+		return store.ValidationErrors{{Field: field, Reason: "is required"}}
+	}
+	return nil
+}
+
+// ---- clients
+
+type clientRecord struct {
+	store.Client
+	ClientSecretHash string `json:"client_secret_hash,omitempty"`
+}
+
+func getClient(tx *bbolt.Tx, id string) (store.Client, error) {
+	var rec clientRecord
+	if err := getJSON(tx, bClients, id, &rec); err != nil {
+		return store.Client{}, err
+	}
+	c := rec.Client
+	c.ClientSecretHash = rec.ClientSecretHash
+	return c, nil
+}
+
+func putClient(tx *bbolt.Tx, c *store.Client) error {
+	return putJSON(tx, bClients, c.ID, clientRecord{Client: *c, ClientSecretHash: c.ClientSecretHash})
+}
+
+// CreateClient implements store.OIDCStore. An empty client_id is generated.
+func (s *Store) CreateClient(ctx context.Context, c store.Client) (store.Client, error) {
+	c = c.Clone()
+	if c.ID == "" {
+		c.ID = store.NewID()
+	}
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return store.Client{}, fmt.Errorf("bolt: create client: %w", err)
+	}
+	now := s.now().UTC()
+	if c.Created.IsZero() {
+		c.Created = now
+	}
+	c.LastModified = now
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bClients).Get([]byte(c.ID)) != nil {
+			return fmt.Errorf("bolt: client %q: %w", c.ID, store.ErrExists)
+		}
+		return putClient(tx, &c)
+	})
+	return c, err
+}
+
+// GetClient implements store.OIDCStore.
+func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
+	var c store.Client
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) { c, err = getClient(tx, id); return })
+	return c, err
+}
+
+// ListClients implements store.OIDCStore; clients are sorted by client_id.
+func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
+	var out []store.Client
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bClients).ForEach(func(k, _ []byte) error {
+			c, err := getClient(tx, string(k))
+			out = append(out, c)
+			return err
+		})
+	})
+	return out, err
+}
+
+// UpdateClient implements store.OIDCStore.
+func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*store.Client) error) (store.Client, error) {
+	var out store.Client
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		old, err := getClient(tx, id)
+		if err != nil {
+			return err
+		}
+		c := old.Clone()
+		if err := fn(&c); err != nil {
+			return err
+		}
+		c.ID, c.Created = old.ID, old.Created
+		c.Normalize()
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("bolt: update client %q: %w", id, err)
+		}
+		c.LastModified = s.now().UTC()
+		out = c
+		return putClient(tx, &c)
+	})
+	return out, err
+}
+
+// DeleteClient implements store.OIDCStore.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bClients).Get([]byte(id)) == nil {
+			return fmt.Errorf("bolt: client %q: %w", id, store.ErrNotFound)
+		}
+		for _, tid := range seconds(tx.Bucket(bTokenClient), id) {
+			if err := deleteToken(tx, tid); err != nil {
+				return err
+			}
+		}
+		for _, cid := range seconds(tx.Bucket(bCodeClient), id) {
+			if err := deleteCode(tx, cid); err != nil {
+				return err
+			}
+		}
+		for _, cid := range seconds(tx.Bucket(bConsentCli), id) {
+			if err := deleteConsent(tx, cid); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bClients).Delete([]byte(id))
+	})
+}
+
+// ---- authorization codes
+
+type codeRecord struct {
+	store.AuthorizationCode
+	CodeDigest string `json:"code_digest"`
+}
+
+func getCode(tx *bbolt.Tx, id string) (codeRecord, error) {
+	var rec codeRecord
+	err := getJSON(tx, bCodes, id, &rec)
+	return rec, err
+}
+
+// CreateAuthorizationCode implements store.OIDCStore.
+func (s *Store) CreateAuthorizationCode(ctx context.Context, c store.AuthorizationCode) (store.AuthorizationCode, error) {
+	c = c.Clone()
+	if err := cmp.Or(required("code", c.Code), required("client", c.ClientID)); err != nil {
+		return store.AuthorizationCode{}, fmt.Errorf("bolt: create authorization code: %w", err)
+	}
+	if c.ID == "" {
+		c.ID = store.NewID()
+	}
+	if c.IssueDate.IsZero() {
+		c.IssueDate = s.now().UTC()
+	}
+	rec := codeRecord{AuthorizationCode: c, CodeDigest: store.Digest(c.Code)}
+	rec.Code = ""
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bCodes).Get([]byte(c.ID)) != nil || tx.Bucket(bCodeValue).Get([]byte(rec.CodeDigest)) != nil {
+			return fmt.Errorf("bolt: authorization code: %w", store.ErrExists)
+		}
+		for _, e := range codeIndexes(&rec) {
+			if err := tx.Bucket(e.b).Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		if err := moveExpiry(tx, kindCode, c.ID, time.Time{}, c.ExpiresAt()); err != nil {
+			return err
+		}
+		return putJSON(tx, bCodes, c.ID, rec)
+	})
+	c.Code = ""
+	return c, err
+}
+
+// GetAuthorizationCode implements store.OIDCStore.
+func (s *Store) GetAuthorizationCode(ctx context.Context, code string) (store.AuthorizationCode, error) {
+	var out store.AuthorizationCode
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		id, err := getByIndex(tx, bCodeValue, []byte(store.Digest(code)), "authorization code")
+		if err != nil {
+			return err
+		}
+		rec, err := getCode(tx, id)
+		out = rec.AuthorizationCode
+		return err
+	})
+	return out, err
+}
+
+// UpdateAuthorizationCode implements store.OIDCStore. The ID, value,
+// client and subject cannot change.
+func (s *Store) UpdateAuthorizationCode(ctx context.Context, id string, fn func(*store.AuthorizationCode) error) (store.AuthorizationCode, error) {
+	var out store.AuthorizationCode
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		rec, err := getCode(tx, id)
+		if err != nil {
+			return err
+		}
+		c := rec.AuthorizationCode.Clone()
+		if err := fn(&c); err != nil {
+			return err
+		}
+		old := rec.AuthorizationCode
+		c.ID, c.Code, c.ClientID, c.Subject = old.ID, "", old.ClientID, old.Subject
+		if err := moveExpiry(tx, kindCode, id, old.ExpiresAt(), c.ExpiresAt()); err != nil {
+			return err
+		}
+		rec.AuthorizationCode = c
+		out = c
+		return putJSON(tx, bCodes, id, rec)
+	})
+	return out, err
+}
+
+// DeleteAuthorizationCode implements store.OIDCStore.
+func (s *Store) DeleteAuthorizationCode(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bCodes).Get([]byte(id)) == nil {
+			return fmt.Errorf("bolt: authorization code %q: %w", id, store.ErrNotFound)
+		}
+		return deleteCode(tx, id)
+	})
+}
+
+// deleteCode removes a code and its index entries; a missing code is not
+// an error.
+func deleteCode(tx *bbolt.Tx, id string) error {
+	rec, err := getCode(tx, id)
+	if err != nil {
+		return nil
+	}
+	for _, e := range codeIndexes(&rec) {
+		if err := tx.Bucket(e.b).Delete(e.k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bExpiry).Delete(expiryKey(rec.ExpiresAt(), kindCode, id)); err != nil {
+		return err
+	}
+	return tx.Bucket(bCodes).Delete([]byte(id))
+}
+
+func codeIndexes(rec *codeRecord) []indexEntry {
+	out := []indexEntry{{bCodeValue, []byte(rec.CodeDigest), []byte(rec.ID)},
+		{bCodeClient, pair(rec.ClientID, rec.ID), nil}}
+	if rec.Subject != "" {
+		out = append(out, indexEntry{bCodeSubject, pair(rec.Subject, rec.ID), nil})
+	}
+	return out
+}
+
+// ---- tokens
+
+type tokenRecord struct {
+	store.Token
+	AccessDigest  string `json:"access_digest,omitempty"`
+	RefreshDigest string `json:"refresh_digest,omitempty"`
+}
+
+func getTokenRec(tx *bbolt.Tx, id string) (tokenRecord, error) {
+	var rec tokenRecord
+	err := getJSON(tx, bTokens, id, &rec)
+	return rec, err
+}
+
+// tokenEnd is when a token stops being useful at all.
+func tokenEnd(t *store.Token) time.Time {
+	a, r := t.ExpiresAt(), t.RefreshExpiresAt()
+	if r.After(a) {
+		return r
+	}
+	return a
+}
+
+// CreateToken implements store.OIDCStore.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) (store.Token, error) {
+	t = t.Clone()
+	if t.AccessToken == "" && t.RefreshToken == "" {
+		return store.Token{}, fmt.Errorf("bolt: create token: %w", store.ValidationErrors{{Field: "access_token", Reason: "an access or a refresh token is required"}})
+	}
+	if err := required("client", t.ClientID); err != nil {
+		return store.Token{}, fmt.Errorf("bolt: create token: %w", err)
+	}
+	if t.ID == "" {
+		t.ID = store.NewID()
+	}
+	if t.IssueDate.IsZero() {
+		t.IssueDate = s.now().UTC()
+	}
+	rec := tokenRecord{Token: t}
+	if t.AccessToken != "" {
+		rec.AccessDigest = store.Digest(t.AccessToken)
+	}
+	if t.RefreshToken != "" {
+		rec.RefreshDigest = store.Digest(t.RefreshToken)
+	}
+	rec.AccessToken, rec.RefreshToken = "", ""
+	t.AccessToken, t.RefreshToken = "", ""
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bTokens).Get([]byte(t.ID)) != nil ||
+			(rec.AccessDigest != "" && tx.Bucket(bTokenAccess).Get([]byte(rec.AccessDigest)) != nil) ||
+			(rec.RefreshDigest != "" && tx.Bucket(bTokenRefresh).Get([]byte(rec.RefreshDigest)) != nil) {
+			return fmt.Errorf("bolt: token: %w", store.ErrExists)
+		}
+		for _, e := range tokenIndexes(&rec) {
+			if err := tx.Bucket(e.b).Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		if err := moveExpiry(tx, kindToken, t.ID, time.Time{}, tokenEnd(&t)); err != nil {
+			return err
+		}
+		return putJSON(tx, bTokens, t.ID, rec)
+	})
+	return t, err
+}
+
+type indexEntry struct{ b, k, v []byte }
+
+func tokenIndexes(rec *tokenRecord) []indexEntry {
+	id := rec.ID
+	var out []indexEntry
+	if rec.AccessDigest != "" {
+		out = append(out, indexEntry{bTokenAccess, []byte(rec.AccessDigest), []byte(id)})
+	}
+	if rec.RefreshDigest != "" {
+		out = append(out, indexEntry{bTokenRefresh, []byte(rec.RefreshDigest), []byte(id)})
+	}
+	out = append(out, indexEntry{bTokenClient, pair(rec.ClientID, id), nil})
+	if rec.Subject != "" {
+		out = append(out, indexEntry{bTokenSubject, pair(rec.Subject, id), nil})
+	}
+	if rec.RequestID != "" {
+		out = append(out, indexEntry{bTokenRequest, pair(rec.RequestID, id), nil})
+	}
+	return out
+}
+
+func deleteToken(tx *bbolt.Tx, id string) error {
+	rec, err := getTokenRec(tx, id)
+	if err != nil {
+		return nil
+	}
+	for _, e := range tokenIndexes(&rec) {
+		if err := tx.Bucket(e.b).Delete(e.k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bExpiry).Delete(expiryKey(tokenEnd(&rec.Token), kindToken, id)); err != nil {
+		return err
+	}
+	return tx.Bucket(bTokens).Delete([]byte(id))
+}
+
+func (s *Store) getToken(ctx context.Context, index []byte, key, what string) (store.Token, error) {
+	var out store.Token
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		id := key
+		if index != nil {
+			var err error
+			if id, err = getByIndex(tx, index, []byte(key), what); err != nil {
+				return err
+			}
+		}
+		rec, err := getTokenRec(tx, id)
+		out = rec.Token
+		return err
+	})
+	return out, err
+}
+
+// GetToken implements store.OIDCStore.
+func (s *Store) GetToken(ctx context.Context, id string) (store.Token, error) {
+	return s.getToken(ctx, nil, id, "")
+}
+
+// GetTokenByAccessToken implements store.OIDCStore.
+func (s *Store) GetTokenByAccessToken(ctx context.Context, v string) (store.Token, error) {
+	return s.getToken(ctx, bTokenAccess, store.Digest(v), "access token")
+}
+
+// GetTokenByRefreshToken implements store.OIDCStore.
+func (s *Store) GetTokenByRefreshToken(ctx context.Context, v string) (store.Token, error) {
+	return s.getToken(ctx, bTokenRefresh, store.Digest(v), "refresh token")
+}
+
+// matchingTokens returns the IDs of the tokens q selects, using the most
+// selective index available.
+func matchingTokens(tx *bbolt.Tx, q store.TokenQuery) ([]tokenRecord, error) {
+	var ids []string
+	switch {
+	case q.RequestID != "":
+		ids = seconds(tx.Bucket(bTokenRequest), q.RequestID)
+	case q.ClientID != "":
+		ids = seconds(tx.Bucket(bTokenClient), q.ClientID)
+	case q.Subject != "":
+		ids = seconds(tx.Bucket(bTokenSubject), q.Subject)
+	default:
+		tx.Bucket(bTokens).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	}
+	var out []tokenRecord
+	for _, id := range ids {
+		rec, err := getTokenRec(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		t := &rec.Token
+		if (q.ClientID != "" && t.ClientID != q.ClientID) || (q.Subject != "" && t.Subject != q.Subject) ||
+			(q.RequestID != "" && t.RequestID != q.RequestID) ||
+			(q.Active && (t.Revoked() || !q.ActiveAt.Before(tokenEnd(t)))) {
+			continue
+		}
+		out = append(out, rec)
+	}
+	slices.SortFunc(out, func(a, b tokenRecord) int {
+		return cmp.Or(b.IssueDate.Compare(a.IssueDate), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// ListTokens implements store.OIDCStore.
+func (s *Store) ListTokens(ctx context.Context, q store.TokenQuery) ([]store.Token, error) {
+	var out []store.Token
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		recs, err := matchingTokens(tx, q)
+		for _, r := range recs {
+			out = append(out, r.Token)
+			if q.Limit > 0 && len(out) >= q.Limit {
+				break
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// UpdateToken implements store.OIDCStore. The ID, values, client, subject
+// and request ID cannot change.
+func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*store.Token) error) (store.Token, error) {
+	var out store.Token
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		rec, err := getTokenRec(tx, id)
+		if err != nil {
+			return err
+		}
+		old := rec.Token
+		t := old.Clone()
+		if err := fn(&t); err != nil {
+			return err
+		}
+		t.ID, t.AccessToken, t.RefreshToken = old.ID, "", ""
+		t.ClientID, t.Subject, t.RequestID = old.ClientID, old.Subject, old.RequestID
+		if err := moveExpiry(tx, kindToken, id, tokenEnd(&old), tokenEnd(&t)); err != nil {
+			return err
+		}
+		rec.Token = t
+		out = t
+		return putJSON(tx, bTokens, id, rec)
+	})
+	return out, err
+}
+
+// RevokeTokens implements store.OIDCStore.
+func (s *Store) RevokeTokens(ctx context.Context, q store.TokenQuery, at time.Time) (int, error) {
+	n := 0
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		recs, err := matchingTokens(tx, q)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if rec.Revoked() {
+				continue
+			}
+			rec.RevocationDate = at.UTC()
+			if err := putJSON(tx, bTokens, rec.ID, rec); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// DeleteToken implements store.OIDCStore.
+func (s *Store) DeleteToken(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bTokens).Get([]byte(id)) == nil {
+			return fmt.Errorf("bolt: token %q: %w", id, store.ErrNotFound)
+		}
+		return deleteToken(tx, id)
+	})
+}

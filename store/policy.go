@@ -1,0 +1,82 @@
+package store
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// PasswordPolicy is the one password policy of the web interface, the LDAP
+// server and the command line.
+type PasswordPolicy struct {
+	MinLength int // in characters
+	MaxLength int // in characters; 0 means no maximum
+}
+
+// Check returns nil when password is acceptable for u, else a
+// *ValidationError on field "password" saying why (never quoting the
+// password).
+func (p PasswordPolicy) Check(password string, u *User) error {
+	n := utf8.RuneCountInString(password)
+	reason := ""
+	switch {
+	case !utf8.ValidString(password):
+		reason = "must be valid UTF-8"
+	case n < p.MinLength:
+		reason = fmt.Sprintf("must be at least %d characters long", p.MinLength)
+	case p.MaxLength > 0 && n > p.MaxLength:
+		reason = fmt.Sprintf("must be at most %d characters long", p.MaxLength)
+	case u != nil && containsPersonalData(password, u):
+		reason = "must not be your user name or email address"
+	}
+	if reason == "" {
+		return nil
+	}
+	return &ValidationError{Field: "password", Reason: reason}
+}
+
+// containsPersonalData reports whether the password is, or is built around,
+// the user name or an email address (or its local part).
+func containsPersonalData(password string, u *User) bool {
+	pw := strings.ToLower(password)
+	candidates := []string{u.UserName}
+	for _, e := range u.Emails {
+		candidates = append(candidates, e)
+		if at := strings.IndexByte(e, '@'); at > 0 {
+			candidates = append(candidates, e[:at])
+		}
+	}
+	for _, c := range candidates {
+		c = strings.ToLower(c)
+		// Short identifiers ("al") would reject too many good passwords.
+		if len(c) >= 4 && strings.Contains(pw, c) && len(pw)-len(c) < 4 {
+			return true
+		}
+	}
+	return false
+}
+
+// NewID returns a random RFC 4122 version 4 UUID, the form of generated
+// object IDs (they double as LDAP entryUUID).
+func NewID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand panics on failure since Go 1.24)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[c>>4], hex[c&0xf])
+	}
+	return string(out)
+}
+
+// NewSecret returns a random URL-safe secret with 256 bits of entropy, for
+// tokens, session cookies and client secrets.
+func NewSecret() string {
+	return rand.Text() + rand.Text()
+}
