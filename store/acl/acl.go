@@ -168,6 +168,9 @@ func compileFilter(f any, where string) ([][]condition, []string) {
 		and, errs := compileAnd(f, where)
 		return [][]condition{and}, errs
 	case []map[string]any:
+		if len(f) == 0 {
+			return nil, []string{where + ": an empty array matches nobody; remove FILTER to match everybody"}
+		}
 		var or [][]condition
 		var errs []string
 		for i, m := range f {
@@ -176,6 +179,9 @@ func compileFilter(f any, where string) ([][]condition, []string) {
 		}
 		return or, errs
 	case []any:
+		if len(f) == 0 {
+			return nil, []string{where + ": an empty array matches nobody; remove FILTER to match everybody"}
+		}
 		var or [][]condition
 		var errs []string
 		for i, item := range f {

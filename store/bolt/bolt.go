@@ -157,10 +157,8 @@ func (c Config) Open() (*Store, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if !c.ReadOnly {
-		if err := checkExisting(c.Path); err != nil {
-			return nil, err
-		}
+	if err := checkExisting(c.Path); err != nil {
+		return nil, err
 	}
 	db, err := bbolt.Open(c.Path, 0o600, &bbolt.Options{
 		Timeout:         c.Timeout,
@@ -225,9 +223,10 @@ func (s *Store) initialize() error {
 			if err != nil {
 				return err
 			}
-			if v != FormatVersion {
-				return fmt.Errorf("bolt: %s has format %d and needs a migration to %d: open it read-write once", s.cfg.Path, v, FormatVersion)
+			if v == 0 {
+				return fmt.Errorf("%w: %s holds no canaille data", ErrNotDatabase, s.cfg.Path)
 			}
+			// An older format is fine: the next read-write open migrates it.
 			return nil
 		})
 	}

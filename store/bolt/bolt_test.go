@@ -14,6 +14,7 @@ import (
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/bolt"
 	"github.com/canaille-go/canaille/store/password"
+	"github.com/canaille-go/canaille/store/storetest"
 )
 
 // testHasher uses cheap argon2id parameters so that tests stay fast.
@@ -146,4 +147,51 @@ func TestSmoke(t *testing.T) {
 	if err := s.Check(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// conformance is the suite's view of bolt stores in temporary directories
+// with the given POSIX defaults.
+func conformance(posix store.POSIXDefaults) storetest.Suite {
+	return storetest.Suite{
+		New: func(t *testing.T) store.Store {
+			cfg := testConfig(t, filepath.Join(t.TempDir(), "c.db"))
+			cfg.POSIX = posix
+			s, err := cfg.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		UpgradesHashes:  true,
+		RecordsFailures: true,
+		POSIX:           posix,
+	}
+}
+
+// smallRange makes number exhaustion testable.
+func smallRange() store.POSIXDefaults {
+	p := store.DefaultPOSIX()
+	p.UIDMin, p.UIDMax, p.GIDMin, p.GIDMax = 20000, 20149, 30000, 30149
+	return p
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, conformance(smallRange()))
+}
+
+func TestConformanceBackup(t *testing.T) {
+	storetest.RunBackup(t, conformance(smallRange()), func(t *testing.T, data []byte) store.Store {
+		path := filepath.Join(t.TempDir(), "restored.db")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return mustOpen(t, path)
+	})
+}
+
+func TestConformancePrimaryGID(t *testing.T) {
+	p := store.DefaultPOSIX()
+	p.PrimaryGID, p.HomeDirectory, p.LoginShell = 100, "/srv/home/{user_name}", "/bin/zsh"
+	storetest.RunUsers(t, conformance(p))
 }

@@ -16,14 +16,14 @@ import (
 // membership indexes, both directions, whose values carry the other side's
 // name so that listings need no extra reads.
 
-func putGroup(tx *bbolt.Tx, g *store.Group) error {
+func putGroup(w *wtx, g *store.Group) error {
 	rec := *g
 	rec.Members, rec.Owners = nil, nil
 	raw, err := encode(rec)
 	if err != nil {
 		return fmt.Errorf("bolt: encode group: %w", err)
 	}
-	return tx.Bucket(bGroups).Put([]byte(g.ID), raw)
+	return w.put(bGroups, []byte(g.ID), raw)
 }
 
 func loadGroup(tx *bbolt.Tx, id string) (store.Group, error) {
@@ -182,7 +182,7 @@ func (s *Store) CreateGroup(ctx context.Context, g store.Group) (store.Group, er
 	}
 	var out store.Group
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		if err := s.insertGroup(tx, &g); err != nil {
+		if err := s.insertGroup(direct(tx), &g); err != nil {
 			return err
 		}
 		var err error
@@ -192,56 +192,55 @@ func (s *Store) CreateGroup(ctx context.Context, g store.Group) (store.Group, er
 	return out, err
 }
 
-func (s *Store) insertGroup(tx *bbolt.Tx, g *store.Group) error {
-	if tx.Bucket(bGroups).Get([]byte(g.ID)) != nil {
+func (s *Store) insertGroup(w *wtx, g *store.Group) error {
+	if w.get(bGroups, []byte(g.ID)) != nil {
 		return fmt.Errorf("bolt: group id %q: %w", g.ID, store.ErrExists)
 	}
-	names := tx.Bucket(bGroupName)
-	if names.Get([]byte(strings.ToLower(g.DisplayName))) != nil {
+	name := []byte(strings.ToLower(g.DisplayName))
+	if w.get(bGroupName, name) != nil {
 		return fmt.Errorf("bolt: group name %q: %w", g.DisplayName, store.ErrExists)
 	}
-	if err := s.setGID(tx, g, 0); err != nil {
+	if err := s.setGID(w, g, 0); err != nil {
 		return err
 	}
-	if err := names.Put([]byte(strings.ToLower(g.DisplayName)), []byte(g.ID)); err != nil {
+	if err := w.put(bGroupName, name, []byte(g.ID)); err != nil {
 		return err
 	}
-	if err := setRefs(tx, bMemberUG, bMemberGU, g.ID, g.DisplayName, g.Members); err != nil {
+	if err := setRefs(w, bMemberUG, bMemberGU, g.ID, g.DisplayName, g.Members); err != nil {
 		return err
 	}
-	if err := setRefs(tx, bOwnerUG, bOwnerGU, g.ID, g.DisplayName, g.Owners); err != nil {
+	if err := setRefs(w, bOwnerUG, bOwnerGU, g.ID, g.DisplayName, g.Owners); err != nil {
 		return err
 	}
-	return putGroup(tx, g)
+	return putGroup(w, g)
 }
 
-func (s *Store) setGID(tx *bbolt.Tx, g *store.Group, old uint32) error {
-	gids := tx.Bucket(bGroupGID)
+func (s *Store) setGID(w *wtx, g *store.Group, old uint32) error {
 	if g.GIDNumber == 0 {
-		n, err := s.allocate(tx, keyNextGID, s.cfg.POSIX.GIDMin, s.cfg.POSIX.GIDMax)
+		n, err := s.allocate(w, keyNextGID, s.cfg.POSIX.GIDMin, s.cfg.POSIX.GIDMax)
 		if err != nil {
 			return err
 		}
 		g.GIDNumber = n
-	} else if g.GIDNumber != old && gids.Get(be32(g.GIDNumber)) != nil {
+	} else if g.GIDNumber != old && w.get(bGroupGID, be32(g.GIDNumber)) != nil {
 		return fmt.Errorf("bolt: gid number %d: %w", g.GIDNumber, store.ErrExists)
 	}
 	if old != 0 && old != g.GIDNumber {
-		if err := gids.Delete(be32(old)); err != nil {
+		if err := w.del(bGroupGID, be32(old)); err != nil {
 			return err
 		}
 	}
-	return gids.Put(be32(g.GIDNumber), []byte(g.ID))
+	return w.put(bGroupGID, be32(g.GIDNumber), []byte(g.ID))
 }
 
 // setRefs makes the users of want exactly the members (or owners) of the
 // group in the two indexes ug and gu.
-func setRefs(tx *bbolt.Tx, ug, gu []byte, groupID, groupName string, want []store.Ref) error {
-	old := seconds(tx.Bucket(gu), groupID)
+func setRefs(w *wtx, ug, gu []byte, groupID, groupName string, want []store.Ref) error {
+	old := w.seconds(gu, groupID)
 	wantIDs := store.RefIDs(want)
 	for _, id := range old {
 		if !slices.Contains(wantIDs, id) {
-			if err := deletePair(tx, ug, gu, id, groupID); err != nil {
+			if err := deletePair(w, ug, gu, id, groupID); err != nil {
 				return err
 			}
 		}
@@ -250,7 +249,7 @@ func setRefs(tx *bbolt.Tx, ug, gu []byte, groupID, groupName string, want []stor
 		if slices.Contains(old, id) {
 			continue
 		}
-		if err := addPair(tx, ug, gu, id, groupID, groupName); err != nil {
+		if err := addPair(w, ug, gu, id, groupID, groupName); err != nil {
 			return err
 		}
 	}
@@ -259,15 +258,15 @@ func setRefs(tx *bbolt.Tx, ug, gu []byte, groupID, groupName string, want []stor
 
 // addPair records a membership (or ownership) in both directions; the user
 // must exist.
-func addPair(tx *bbolt.Tx, ug, gu []byte, userID, groupID, groupName string) error {
-	u, err := loadUser(tx, userID)
+func addPair(w *wtx, ug, gu []byte, userID, groupID, groupName string) error {
+	u, err := loadUserW(w, userID)
 	if err != nil {
 		return fmt.Errorf("bolt: member %q: %w", userID, store.ErrNotFound)
 	}
-	if err := tx.Bucket(ug).Put(pair(userID, groupID), []byte(groupName)); err != nil {
+	if err := w.put(ug, pair(userID, groupID), []byte(groupName)); err != nil {
 		return err
 	}
-	return tx.Bucket(gu).Put(pair(groupID, userID), []byte(u.UserName))
+	return w.put(gu, pair(groupID, userID), []byte(u.UserName))
 }
 
 // UpdateGroup implements store.DirectoryWriter. fn runs inside the write
@@ -293,7 +292,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(*store.Group
 		if oldKey != newKey && names.Get([]byte(newKey)) != nil {
 			return fmt.Errorf("bolt: group name %q: %w", ng.DisplayName, store.ErrExists)
 		}
-		if err := s.setGID(tx, &ng, old.GIDNumber); err != nil {
+		if err := s.setGID(direct(tx), &ng, old.GIDNumber); err != nil {
 			return err
 		}
 		if oldKey != newKey {
@@ -304,10 +303,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(*store.Group
 				return err
 			}
 		}
-		if err := setRefs(tx, bMemberUG, bMemberGU, ng.ID, ng.DisplayName, ng.Members); err != nil {
+		if err := setRefs(direct(tx), bMemberUG, bMemberGU, ng.ID, ng.DisplayName, ng.Members); err != nil {
 			return err
 		}
-		if err := setRefs(tx, bOwnerUG, bOwnerGU, ng.ID, ng.DisplayName, ng.Owners); err != nil {
+		if err := setRefs(direct(tx), bOwnerUG, bOwnerGU, ng.ID, ng.DisplayName, ng.Owners); err != nil {
 			return err
 		}
 		if old.DisplayName != ng.DisplayName {
@@ -319,7 +318,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(*store.Group
 				}
 			}
 		}
-		if err := putGroup(tx, &ng); err != nil {
+		if err := putGroup(direct(tx), &ng); err != nil {
 			return err
 		}
 		out, err = getGroup(tx, ng.ID)
@@ -341,10 +340,10 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 		if err := tx.Bucket(bGroupGID).Delete(be32(g.GIDNumber)); err != nil {
 			return err
 		}
-		if err := setRefs(tx, bMemberUG, bMemberGU, id, g.DisplayName, nil); err != nil {
+		if err := setRefs(direct(tx), bMemberUG, bMemberGU, id, g.DisplayName, nil); err != nil {
 			return err
 		}
-		if err := setRefs(tx, bOwnerUG, bOwnerGU, id, g.DisplayName, nil); err != nil {
+		if err := setRefs(direct(tx), bOwnerUG, bOwnerGU, id, g.DisplayName, nil); err != nil {
 			return err
 		}
 		return tx.Bucket(bGroups).Delete([]byte(id))
@@ -373,9 +372,9 @@ func (s *Store) changeMember(ctx context.Context, groupID, userID string, add bo
 		present := tx.Bucket(bMemberGU).Get(pair(groupID, userID)) != nil
 		switch {
 		case add && !present:
-			err = addPair(tx, bMemberUG, bMemberGU, userID, groupID, g.DisplayName)
+			err = addPair(direct(tx), bMemberUG, bMemberGU, userID, groupID, g.DisplayName)
 		case !add && present:
-			err = deletePair(tx, bMemberUG, bMemberGU, userID, groupID)
+			err = deletePair(direct(tx), bMemberUG, bMemberGU, userID, groupID)
 		default:
 			return nil
 		}
@@ -383,6 +382,6 @@ func (s *Store) changeMember(ctx context.Context, groupID, userID string, add bo
 			return err
 		}
 		g.LastModified = s.now().UTC()
-		return putGroup(tx, &g)
+		return putGroup(direct(tx), &g)
 	})
 }

@@ -54,21 +54,22 @@ func (s *Store) Import(ctx context.Context, users []store.User, groups []store.G
 		gs[i] = g
 	}
 	return s.update(ctx, func(tx *bbolt.Tx) error {
+		w := buffered(tx)
 		for i := range us {
 			if i%1024 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			if err := s.insertUser(tx, &us[i]); err != nil {
+			if err := s.insertUser(w, &us[i]); err != nil {
 				return fmt.Errorf("bolt: import user %q: %w", us[i].UserName, err)
 			}
 		}
 		for i := range gs {
-			if err := s.insertGroup(tx, &gs[i]); err != nil {
+			if err := s.insertGroup(w, &gs[i]); err != nil {
 				return fmt.Errorf("bolt: import group %q: %w", gs[i].DisplayName, err)
 			}
 		}
-		return nil
+		return w.flush()
 	})
 }

@@ -3,6 +3,7 @@ package bolt
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,19 +35,21 @@ type userRecord struct {
 	OneTimePassword string `json:"one_time_password,omitempty"`
 }
 
-func putUser(tx *bbolt.Tx, u *store.User) error {
+func putUser(w *wtx, u *store.User) error {
 	rec := userRecord{User: *u, PasswordHash: u.PasswordHash, SecretToken: u.SecretToken, OneTimePassword: u.OneTimePassword}
 	rec.User.Groups = nil
 	raw, err := encode(rec)
 	if err != nil {
 		return fmt.Errorf("bolt: encode user: %w", err)
 	}
-	return tx.Bucket(bUsers).Put([]byte(u.ID), raw)
+	return w.put(bUsers, []byte(u.ID), raw)
 }
 
 // loadUser reads a user without its groups.
-func loadUser(tx *bbolt.Tx, id string) (store.User, error) {
-	raw := tx.Bucket(bUsers).Get([]byte(id))
+func loadUser(tx *bbolt.Tx, id string) (store.User, error) { return loadUserW(direct(tx), id) }
+
+func loadUserW(w *wtx, id string) (store.User, error) {
+	raw := w.get(bUsers, []byte(id))
 	if raw == nil {
 		return store.User{}, fmt.Errorf("bolt: user %q: %w", id, store.ErrNotFound)
 	}
@@ -232,7 +235,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if err := s.prepareUser(&u); err != nil {
 		return store.User{}, fmt.Errorf("bolt: create user: %w", err)
 	}
-	err := s.update(ctx, func(tx *bbolt.Tx) error { return s.insertUser(tx, &u) })
+	err := s.update(ctx, func(tx *bbolt.Tx) error { return s.insertUser(direct(tx), &u) })
 	if err != nil {
 		return store.User{}, err
 	}
@@ -241,67 +244,62 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 
 // insertUser checks uniqueness, allocates numbers and writes a new user
 // with its indexes.
-func (s *Store) insertUser(tx *bbolt.Tx, u *store.User) error {
-	if tx.Bucket(bUsers).Get([]byte(u.ID)) != nil {
+func (s *Store) insertUser(w *wtx, u *store.User) error {
+	if w.get(bUsers, []byte(u.ID)) != nil {
 		return fmt.Errorf("bolt: user id %q: %w", u.ID, store.ErrExists)
 	}
-	names := tx.Bucket(bUserName)
-	if names.Get([]byte(strings.ToLower(u.UserName))) != nil {
+	name := []byte(strings.ToLower(u.UserName))
+	if w.get(bUserName, name) != nil {
 		return fmt.Errorf("bolt: user name %q: %w", u.UserName, store.ErrExists)
 	}
-	emails := tx.Bucket(bUserEmail)
 	for _, e := range u.Emails {
-		if emails.Get([]byte(strings.ToLower(e))) != nil {
+		if w.get(bUserEmail, []byte(strings.ToLower(e))) != nil {
 			return fmt.Errorf("bolt: email %q: %w", e, store.ErrExists)
 		}
 	}
-	if err := s.setUID(tx, u, 0); err != nil {
+	if err := s.setUID(w, u, 0); err != nil {
 		return err
 	}
 	if u.GIDNumber == 0 {
 		u.GIDNumber = cmp.Or(s.cfg.POSIX.PrimaryGID, u.UIDNumber)
 	}
-	if err := names.Put([]byte(strings.ToLower(u.UserName)), []byte(u.ID)); err != nil {
+	if err := w.put(bUserName, name, []byte(u.ID)); err != nil {
 		return err
 	}
 	for _, e := range u.Emails {
-		if err := emails.Put([]byte(strings.ToLower(e)), []byte(u.ID)); err != nil {
+		if err := w.put(bUserEmail, []byte(strings.ToLower(e)), []byte(u.ID)); err != nil {
 			return err
 		}
 	}
-	return putUser(tx, u)
+	return putUser(w, u)
 }
 
 // setUID allocates u's uid number when zero, or checks that it is free,
 // and indexes it; old is the previous number (0 for a new user).
-func (s *Store) setUID(tx *bbolt.Tx, u *store.User, old uint32) error {
-	uids := tx.Bucket(bUserUID)
+func (s *Store) setUID(w *wtx, u *store.User, old uint32) error {
 	if u.UIDNumber == 0 {
-		n, err := s.allocate(tx, keyNextUID, s.cfg.POSIX.UIDMin, s.cfg.POSIX.UIDMax)
+		n, err := s.allocate(w, keyNextUID, s.cfg.POSIX.UIDMin, s.cfg.POSIX.UIDMax)
 		if err != nil {
 			return err
 		}
 		u.UIDNumber = n
-	} else if u.UIDNumber != old {
-		if uids.Get(be32(u.UIDNumber)) != nil {
-			return fmt.Errorf("bolt: uid number %d: %w", u.UIDNumber, store.ErrExists)
-		}
+	} else if u.UIDNumber != old && w.get(bUserUID, be32(u.UIDNumber)) != nil {
+		return fmt.Errorf("bolt: uid number %d: %w", u.UIDNumber, store.ErrExists)
 	}
 	if old != 0 && old != u.UIDNumber {
-		if err := uids.Delete(be32(old)); err != nil {
+		if err := w.del(bUserUID, be32(old)); err != nil {
 			return err
 		}
 	}
-	return uids.Put(be32(u.UIDNumber), []byte(u.ID))
+	return w.put(bUserUID, be32(u.UIDNumber), []byte(u.ID))
 }
 
 // allocate returns the next number of [lo, hi] used neither as a uid nor
 // as a group gid, starting after the last one allocated.
-func (s *Store) allocate(tx *bbolt.Tx, counter []byte, lo, hi uint32) (uint32, error) {
-	meta, uids, gids := tx.Bucket(bMeta), tx.Bucket(bUserUID), tx.Bucket(bGroupGID)
+func (s *Store) allocate(w *wtx, counter []byte, lo, hi uint32) (uint32, error) {
 	next := lo
-	if raw := meta.Get(counter); len(raw) == 4 {
-		next = uint32(raw[0])<<24 | uint32(raw[1])<<16 | uint32(raw[2])<<8 | uint32(raw[3])
+	if raw := w.get(bMeta, counter); len(raw) == 4 {
+		next = binary.BigEndian.Uint32(raw)
 	}
 	if next < lo || next > hi {
 		next = lo
@@ -310,8 +308,8 @@ func (s *Store) allocate(tx *bbolt.Tx, counter []byte, lo, hi uint32) (uint32, e
 	for i := range span {
 		n := lo + uint32((uint64(next-lo)+i)%span)
 		k := be32(n)
-		if uids.Get(k) == nil && gids.Get(k) == nil {
-			return n, meta.Put(counter, be32(n+1))
+		if w.get(bUserUID, k) == nil && w.get(bGroupGID, k) == nil {
+			return n, w.put(bMeta, counter, be32(n+1))
 		}
 	}
 	return 0, fmt.Errorf("bolt: no free number in %d-%d: %w", lo, hi, store.ErrExhausted)
@@ -348,7 +346,7 @@ func (s *Store) updateUser(ctx context.Context, id string, fn func(*store.User) 
 		if err := s.reindexUser(tx, &old, &nu); err != nil {
 			return err
 		}
-		if err := putUser(tx, &nu); err != nil {
+		if err := putUser(direct(tx), &nu); err != nil {
 			return err
 		}
 		out = nu
@@ -372,7 +370,7 @@ func (s *Store) reindexUser(tx *bbolt.Tx, old, nu *store.User) error {
 			return fmt.Errorf("bolt: email %q: %w", e, store.ErrExists)
 		}
 	}
-	if err := s.setUID(tx, nu, old.UIDNumber); err != nil {
+	if err := s.setUID(direct(tx), nu, old.UIDNumber); err != nil {
 		return err
 	}
 	if oldName != newName {
@@ -426,7 +424,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		}
 		for _, p := range [][2][]byte{{bMemberUG, bMemberGU}, {bOwnerUG, bOwnerGU}} {
 			for _, gid := range seconds(tx.Bucket(p[0]), id) {
-				if err := deletePair(tx, p[0], p[1], id, gid); err != nil {
+				if err := deletePair(direct(tx), p[0], p[1], id, gid); err != nil {
 					return err
 				}
 			}
@@ -442,11 +440,11 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 }
 
 // deletePair removes a membership from both directions.
-func deletePair(tx *bbolt.Tx, ug, gu []byte, userID, groupID string) error {
-	if err := tx.Bucket(ug).Delete(pair(userID, groupID)); err != nil {
+func deletePair(w *wtx, ug, gu []byte, userID, groupID string) error {
+	if err := w.del(ug, pair(userID, groupID)); err != nil {
 		return err
 	}
-	return tx.Bucket(gu).Delete(pair(groupID, userID))
+	return w.del(gu, pair(groupID, userID))
 }
 
 // SetPassword implements store.DirectoryWriter.
@@ -484,7 +482,7 @@ func (s *Store) SetUserPhoto(ctx context.Context, userID string, photo []byte) e
 		}
 		u.HasPhoto = photo != nil
 		u.LastModified = s.now().UTC()
-		return putUser(tx, &u)
+		return putUser(direct(tx), &u)
 	})
 }
 

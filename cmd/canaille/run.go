@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/canaille-go/canaille/store/bolt"
+)
+
+var cmdRun = &command{
+	name:    "run",
+	summary: "serve until SIGTERM or SIGINT",
+	help: `Opens the database and serves until it receives SIGTERM or SIGINT, then
+shuts down gracefully. While it runs, the data commands (create, get, set,
+delete, clean, import, export, backup) reach it through its control socket
+(CANAILLE_BOLT.CONTROL_SOCKET). Expired codes, tokens, sessions and tickets
+are cleaned every 10 minutes.
+
+This version serves the control socket and the cleaner; the HTTP (web
+interface, OpenID Connect) and LDAP servers arrive in later versions and
+will be started by this command.`,
+	run: runRun,
+}
+
+// component is one long-running part of the server that run supervises.
+type component interface {
+	Name() string
+	// Start begins serving and returns once the component is ready; its
+	// goroutines report a later failure on the server's fail channel.
+	Start(ctx context.Context) error
+	// Shutdown stops serving, waiting for work in progress until ctx ends.
+	Shutdown(ctx context.Context) error
+}
+
+// server is a running canaille: configuration, store and components.
+type server struct {
+	cfg        *Config
+	store      *bolt.Store
+	log        *slog.Logger
+	components []component
+	fail       chan error
+}
+
+// cleanInterval is how often run deletes expired objects.
+const cleanInterval = 10 * time.Minute
+
+// shutdownTimeout bounds a graceful shutdown.
+const shutdownTimeout = 15 * time.Second
+
+func runRun(e *cmdEnv) error {
+	if _, err := e.parse(e.flags(), 0, 0); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if err := checkBackend(cfg); err != nil {
+		return err
+	}
+	if err := cfg.RequireSecretKey(); err != nil {
+		return err
+	}
+	return serve(e, cfg, nil)
+}
+
+// serve opens the store, starts the components and waits for a signal
+// (ctx) or a component failure. ready, when set, runs once everything is
+// up (demo prints its banner there).
+func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
+	log := newLogger(cfg, e.stderr)
+	st, err := e.store(true)
+	if err != nil {
+		return err
+	}
+	s := &server{cfg: cfg, store: st, log: log, fail: make(chan error, 4)}
+	s.components = []component{
+		&controlServer{path: cfg.Bolt.ControlSocketPath(), log: log, exec: s.exec},
+		&cleaner{store: st, log: log, every: cleanInterval},
+	}
+	ctx := e.ctx
+	var started []component
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		for i := len(started) - 1; i >= 0; i-- {
+			if err := started[i].Shutdown(sctx); err != nil {
+				log.Error("shutdown", "component", started[i].Name(), "error", err)
+			}
+		}
+		log.Info("canaille stopped")
+	}()
+	for _, c := range s.components {
+		if err := c.Start(ctx); err != nil {
+			return fmt.Errorf("start %s: %w", c.Name(), err)
+		}
+		started = append(started, c)
+	}
+	log.Info("canaille running", "version", versionString(), "database", cfg.Bolt.Path,
+		"control_socket", cfg.Bolt.ControlSocketPath())
+	if ready != nil {
+		if err := ready(s); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "reason", "signal")
+		return nil
+	case err := <-s.fail:
+		return fmt.Errorf("a component failed: %w", err)
+	}
+}
+
+// newLogger builds the structured logger of CANAILLE_LOG.
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel()}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// exec runs a data command for a control-socket client.
+func (s *server) exec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("control command panicked", "command", firstArg(args), "panic", r, "stack", string(debug.Stack()))
+			fmt.Fprintln(stderr, "canaille: internal error (see the server log)")
+			status = 1
+		}
+	}()
+	if !isDataCommand(args) {
+		fmt.Fprintf(stderr, "canaille: the server runs only the data commands through its control socket, not %q\n", firstArg(args))
+		return 2
+	}
+	c := findCommand(args[0])
+	e := &cmdEnv{ctx: ctx, cmd: c, args: args[1:], raw: args[1:], stdin: stdin, stdout: stdout, stderr: stderr, srv: s}
+	return e.finish(c.run(e))
+}
+
+// cleaner deletes expired objects periodically.
+type cleaner struct {
+	store *bolt.Store
+	log   *slog.Logger
+	every time.Duration
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func (c *cleaner) Name() string { return "cleaner" }
+
+func (c *cleaner) Start(ctx context.Context) error {
+	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(c.every)
+		defer t.Stop()
+		for {
+			c.clean()
+			select {
+			case <-t.C:
+			case <-c.stop:
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func (c *cleaner) clean() {
+	ctx, cancel := context.WithTimeout(context.Background(), c.every)
+	defer cancel()
+	rep, err := c.store.DeleteExpired(ctx, time.Now())
+	if err != nil {
+		c.log.Error("cleaning expired objects", "error", err)
+		return
+	}
+	if rep.Total() > 0 {
+		c.log.Info("cleaned expired objects", "codes", rep.AuthorizationCodes, "tokens", rep.Tokens,
+			"sessions", rep.Sessions, "tickets", rep.Tickets, "jtis", rep.JTIs)
+	}
+}
+
+func (c *cleaner) Shutdown(ctx context.Context) error {
+	close(c.stop)
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("cleaner did not stop in time")
+	}
+}
+
+var cmdVersion = &command{
+	name:    "version",
+	summary: "print the version, commit and Go version",
+	run: func(e *cmdEnv) error {
+		if _, err := e.parse(e.flags(), 0, 0); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "canaille "+versionString())
+		return nil
+	},
+}
+
+// version and commit are set at build time:
+// go build -ldflags "-X main.version=1.2.3 -X main.commit=abc123".
+var version, commit string
+
+func versionString() string {
+	v, c := version, commit
+	info, ok := debug.ReadBuildInfo()
+	if ok {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value
+			}
+		}
+	}
+	if v == "" {
+		v = "devel"
+	}
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	goVersion := "unknown"
+	if ok {
+		goVersion = info.GoVersion
+	}
+	parts := []string{v}
+	if c != "" {
+		parts = append(parts, "commit "+c)
+	}
+	parts = append(parts, goVersion)
+	return strings.Join(parts, ", ")
+}

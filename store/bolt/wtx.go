@@ -1,0 +1,75 @@
+package bolt
+
+import (
+	"maps"
+	"slices"
+
+	bbolt "go.etcd.io/bbolt"
+)
+
+// wtx is the write side of a transaction as the insert and membership code
+// sees it. Direct, it writes through to bbolt. Buffered (Import), it keeps
+// the writes in memory and flushes each bucket in key order at the end:
+// bbolt splits a node only at commit, so many random-order puts in one
+// transaction cost time quadratic in their number, while ordered puts
+// append.
+type wtx struct {
+	tx  *bbolt.Tx
+	buf map[string]map[string][]byte // bucket -> key -> value; nil: direct
+}
+
+func direct(tx *bbolt.Tx) *wtx { return &wtx{tx: tx} }
+
+func buffered(tx *bbolt.Tx) *wtx { return &wtx{tx: tx, buf: map[string]map[string][]byte{}} }
+
+func (w *wtx) get(b, k []byte) []byte {
+	if w.buf != nil {
+		if v, ok := w.buf[string(b)][string(k)]; ok {
+			if v == nil {
+				return []byte{}
+			}
+			return v
+		}
+	}
+	return w.tx.Bucket(b).Get(k)
+}
+
+func (w *wtx) put(b, k, v []byte) error {
+	if w.buf == nil {
+		return w.tx.Bucket(b).Put(k, v)
+	}
+	m := w.buf[string(b)]
+	if m == nil {
+		m = map[string][]byte{}
+		w.buf[string(b)] = m
+	}
+	m[string(k)] = v
+	return nil
+}
+
+func (w *wtx) del(b, k []byte) error {
+	if w.buf != nil {
+		delete(w.buf[string(b)], string(k))
+	}
+	return w.tx.Bucket(b).Delete(k)
+}
+
+// seconds lists the second parts of the a\0b keys of bucket b. Buffered
+// writes are not seen: Import only scans the memberships of groups it
+// creates, which have none committed.
+func (w *wtx) seconds(b []byte, a string) []string { return seconds(w.tx.Bucket(b), a) }
+
+// flush writes the buffered puts, bucket by bucket, in key order.
+func (w *wtx) flush() error {
+	for _, name := range slices.Sorted(maps.Keys(w.buf)) {
+		b := w.tx.Bucket([]byte(name))
+		m := w.buf[name]
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if err := b.Put([]byte(k), m[k]); err != nil {
+				return err
+			}
+		}
+	}
+	w.buf = nil
+	return nil
+}

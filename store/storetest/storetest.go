@@ -1,0 +1,93 @@
+// Package storetest is the conformance suite of package store: every
+// backend (store/bolt, the upstream LDAP adapter) runs it from its own tests
+// to prove that it honours the contract written in store's doc comments.
+//
+// A backend's test file is short:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Suite{
+//			New: func(t *testing.T) store.Store { return mustOpenStore(t) },
+//			UpgradesHashes:  true,
+//			RecordsFailures: true,
+//			POSIX:           testPOSIX,
+//		})
+//	}
+//
+// Every behaviour is one subtest with a fresh store, named for the
+// behaviour ("CreateUser/DuplicateName"), so that `go test -run` can select
+// it. The suite observes backends only through package store: it never
+// looks at files, buckets or LDAP entries, and asserts errors with
+// errors.Is and errors.As, never by message.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/canaille-go/canaille/store"
+)
+
+// Suite describes a backend under test.
+type Suite struct {
+	// New returns a fresh, empty store for one subtest and registers its
+	// cleanup with t.Cleanup.
+	New func(t *testing.T) store.Store
+	// UpgradesHashes: the backend replaces an imported hash ({SSHA},
+	// bcrypt…) by its own scheme ({ARGON2}) after a successful
+	// Authenticate, and SetPassword writes that scheme.
+	UpgradesHashes bool
+	// RecordsFailures: the backend appends to
+	// User.PasswordFailureTimestamps on a wrong password and clears them on
+	// success.
+	RecordsFailures bool
+	// POSIX is the allocation range configured in New's stores (to test
+	// uid/gid allocation and exhaustion). Exhaustion is tested only when a
+	// range holds at most maxExhaustRange numbers.
+	POSIX store.POSIXDefaults
+}
+
+// maxExhaustRange is the largest uid or gid range the suite fills to test
+// ErrExhausted; larger ranges skip that subtest.
+const maxExhaustRange = 200
+
+// Run runs every part of the suite. The backup part runs without a reopen
+// function, so it checks only what it can without reading the copy back;
+// call RunBackup with one to check the copy too.
+func Run(t *testing.T, s Suite) {
+	s.check(t)
+	t.Run("Users", func(t *testing.T) { RunUsers(t, s) })
+	t.Run("Groups", func(t *testing.T) { RunGroups(t, s) })
+	t.Run("Authenticate", func(t *testing.T) { RunAuthenticate(t, s) })
+	t.Run("Import", func(t *testing.T) { RunImport(t, s) })
+	t.Run("OIDC", func(t *testing.T) { RunOIDC(t, s) })
+	t.Run("Expiry", func(t *testing.T) { RunExpiry(t, s) })
+	t.Run("Concurrency", func(t *testing.T) { RunConcurrency(t, s) })
+	t.Run("Backup", func(t *testing.T) { RunBackup(t, s, nil) })
+}
+
+// check stops the test when the suite itself is unusable.
+func (s Suite) check(t *testing.T) {
+	t.Helper()
+	if s.New == nil {
+		t.Fatal("storetest: Suite.New is nil")
+	}
+	if err := s.POSIX.Validate(); err != nil {
+		t.Fatalf("storetest: Suite.POSIX must be the range configured in New's stores: %v", err)
+	}
+}
+
+// subtests runs each function as a subtest with a fresh store.
+func (s Suite) subtests(t *testing.T, tests []subtest) {
+	t.Helper()
+	s.check(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run(t, s.New(t))
+		})
+	}
+}
+
+// subtest is one behaviour of the contract.
+type subtest struct {
+	name string
+	run  func(t *testing.T, st store.Store)
+}
