@@ -36,8 +36,11 @@ func (p PasswordPolicy) Check(password string, u *User) error {
 	return &ValidationError{Field: "password", Reason: reason}
 }
 
-// containsPersonalData reports whether the password is, or is built around,
-// the user name or an email address (or its local part).
+// containsPersonalData reports whether the password is built around the
+// user name, an email address or its local part: what is left once every
+// occurrence of one of them is removed is shorter than 6 characters
+// ("alice2026!" for alice). Identifiers shorter than 4 characters are not
+// checked: they would refuse too many good passwords.
 func containsPersonalData(password string, u *User) bool {
 	pw := strings.ToLower(password)
 	candidates := []string{u.UserName}
@@ -49,8 +52,8 @@ func containsPersonalData(password string, u *User) bool {
 	}
 	for _, c := range candidates {
 		c = strings.ToLower(c)
-		// Short identifiers ("al") would reject too many good passwords.
-		if len(c) >= 4 && strings.Contains(pw, c) && len(pw)-len(c) < 4 {
+		if utf8.RuneCountInString(c) >= 4 && strings.Contains(pw, c) &&
+			utf8.RuneCountInString(strings.ReplaceAll(pw, c, "")) < 6 {
 			return true
 		}
 	}

@@ -251,7 +251,7 @@ func (b *importBatch) resolve(e *cmdEnv, st store.Store) error {
 	for _, gi := range b.refs {
 		g := gi.Group
 		if _, err := st.GetGroupByName(ctx, g.DisplayName); err == nil {
-			return fmt.Errorf("line %d: group %q already exists in the database", b.lines["g:"+strings.ToLower(g.DisplayName)], g.DisplayName)
+			return fmt.Errorf("line %d: group %q already exists in the database (rename it in the file, or delete the existing group first)", b.lines["g:"+strings.ToLower(g.DisplayName)], g.DisplayName)
 		}
 		add := func(list *[]store.Ref, id string, ok bool, what string) {
 			if !ok {

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"os"
@@ -187,8 +188,9 @@ func (c Config) Open() (*Store, error) {
 	return s, nil
 }
 
-// checkExisting refuses to open a non-empty file that is obviously not a
-// bbolt database, before bbolt gets a chance to complain in its own terms.
+// checkExisting refuses to open a non-empty file that is not a complete
+// bbolt database, before bbolt maps it: bbolt trusts the file, and reading
+// a page past the end of a truncated file kills the process (SIGBUS).
 func checkExisting(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -208,10 +210,59 @@ func checkExisting(path string) error {
 	if st.Size() == 0 {
 		return nil
 	}
-	if st.Size() < 4096*2 {
-		return fmt.Errorf("%w: %s is only %d bytes long (truncated, or another kind of file)", ErrNotDatabase, path, st.Size())
+	head := make([]byte, 128<<10)
+	n, _ := io.ReadFull(f, head)
+	m, ok := bestMeta(head[:n])
+	if !ok {
+		return fmt.Errorf("%w: %s is not a bbolt file (no valid meta page)", ErrNotDatabase, path)
+	}
+	if need := int64(m.pgid) * int64(m.pageSize); st.Size() < need {
+		return fmt.Errorf("%w: %s is truncated: %d bytes, but its pages need %d", ErrNotDatabase, path, st.Size(), need)
 	}
 	return nil
+}
+
+// meta is what checkExisting reads of a bbolt meta page.
+type meta struct {
+	pageSize uint32
+	pgid     uint64 // high water mark: pages [0, pgid) are in use
+	txid     uint64
+}
+
+// bestMeta parses the two meta pages of a bbolt file (format version 2)
+// and returns the valid one with the latest transaction, as bbolt does.
+func bestMeta(head []byte) (meta, bool) {
+	const pageHeader, checksumAt = 16, 56
+	parse := func(off int) (meta, bool) {
+		if off+pageHeader+checksumAt+8 > len(head) {
+			return meta{}, false
+		}
+		b := head[off+pageHeader:]
+		le := binary.LittleEndian
+		if le.Uint32(b[0:]) != 0xED0CDAED || le.Uint32(b[4:]) != 2 {
+			return meta{}, false
+		}
+		h := fnv.New64a()
+		h.Write(b[:checksumAt])
+		if h.Sum64() != le.Uint64(b[checksumAt:]) {
+			return meta{}, false
+		}
+		m := meta{pageSize: le.Uint32(b[8:]), pgid: le.Uint64(b[40:]), txid: le.Uint64(b[48:])}
+		return m, m.pageSize >= 512 && m.pageSize <= 64<<10
+	}
+	m0, ok0 := parse(0)
+	pageSize := os.Getpagesize()
+	if ok0 {
+		pageSize = int(m0.pageSize)
+	}
+	m1, ok1 := parse(pageSize)
+	switch {
+	case ok0 && ok1 && m1.txid > m0.txid:
+		return m1, true
+	case ok0:
+		return m0, true
+	}
+	return m1, ok1
 }
 
 // initialize creates the buckets of a new file, or checks the format of an

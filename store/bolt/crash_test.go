@@ -156,4 +156,3 @@ func TestCrashChild(t *testing.T) {
 		}
 	}
 }
-
