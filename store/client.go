@@ -81,9 +81,17 @@ const (
 var knownGrantTypes = []string{"authorization_code", "refresh_token", "implicit",
 	"client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"}
 
+// knownResponseTypes are compared as sets of words (OpenID Connect: the
+// order does not matter), in sorted form.
 var knownResponseTypes = []string{"code", "token", "id_token", "code token",
-	"code id_token", "token id_token", "id_token token", "code id_token token",
-	"code token id_token", "none"}
+	"code id_token", "id_token token", "code id_token token", "none"}
+
+// responseTypeKey sorts the words of a response type.
+func responseTypeKey(rt string) string {
+	words := strings.Fields(rt)
+	slices.Sort(words)
+	return strings.Join(words, " ")
+}
 
 // DigestSecret returns the stored form of a client secret.
 func DigestSecret(secret string) string {
@@ -174,7 +182,7 @@ func (c *Client) Validate() error {
 		}
 	}
 	for i, rt := range c.ResponseTypes {
-		if !slices.Contains(knownResponseTypes, rt) {
+		if !slices.Contains(knownResponseTypes, responseTypeKey(rt)) {
 			es.add("response_types["+strconv.Itoa(i)+"]", "is not a known response type")
 		}
 	}
@@ -195,7 +203,7 @@ func (c *Client) Validate() error {
 		es.add("redirect_uris", "are required for the authorization_code grant")
 	}
 	for i, s := range c.Scope {
-		if strings.ContainsAny(s, " \t\r\n\"\\") || s == "" {
+		if !validScopeToken(s) {
 			es.add("scope["+strconv.Itoa(i)+"]", "must be a single scope token")
 		}
 	}
@@ -205,4 +213,18 @@ func (c *Client) Validate() error {
 		}
 	}
 	return es.err()
+}
+
+// validScopeToken follows RFC 6749 section 3.3: one or more printable ASCII
+// characters other than space, '"' and '\'.
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

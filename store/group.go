@@ -49,10 +49,12 @@ func (g *Group) Validate() error {
 	if r := validText(g.Description, true); r != "" {
 		es.add("description", r)
 	}
-	for _, m := range slices.Concat(g.Members, g.Owners) {
-		if m.ID == "" {
-			es.add("members", "must not contain an empty user id")
-			break
+	for _, f := range []struct {
+		name string
+		refs []Ref
+	}{{"members", g.Members}, {"owners", g.Owners}} {
+		if HasRef(f.refs, "") {
+			es.add(f.name, "must not contain an empty user id")
 		}
 	}
 	return es.err()

@@ -39,7 +39,7 @@ func ValidGroupName(name string) string {
 	switch {
 	case name == "":
 		return "is required"
-	case len(name) > 128:
+	case utf8.RuneCountInString(name) > 128:
 		return "must be at most 128 characters"
 	case strings.TrimSpace(name) != name:
 		return "must not start or end with a space"
@@ -86,11 +86,15 @@ func validHTTPURL(s string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "must be an absolute http:// or https:// URL"
 	}
-	return ""
+	// url.Parse lets invalid UTF-8 and non-ASCII control characters
+	// through, and bounds nothing.
+	return validText(s, false)
 }
 
 // ValidURI returns "" when s is an absolute URI (any scheme, as redirect
-// URIs of native applications may use custom schemes) without a fragment.
+// URIs of native applications may use custom schemes) without a fragment,
+// in valid UTF-8 without control characters and at most MaxTextLength
+// bytes long.
 func ValidURI(s string) string {
 	u, err := url.Parse(s)
 	switch {
@@ -100,9 +104,15 @@ func ValidURI(s string) string {
 		return "must not contain a fragment (#)"
 	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
 		return "must name a host"
+	case scriptSchemes[strings.ToLower(u.Scheme)]:
+		return "must not use the " + strings.ToLower(u.Scheme) + ": scheme"
 	}
-	return ""
+	return validText(s, false)
 }
+
+// scriptSchemes run code or read local files in a browser: never valid
+// where a browser is sent.
+var scriptSchemes = map[string]bool{"javascript": true, "vbscript": true, "data": true, "file": true, "blob": true}
 
 func validLanguageTag(t string) bool {
 	parts := strings.Split(t, "-")
@@ -148,6 +158,16 @@ func validText(s string, multiline bool) string {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
 			return "must not contain control characters"
 		}
+		if isBidiOverride(r) {
+			return "must not contain bidirectional override characters"
+		}
 	}
 	return ""
+}
+
+// isBidiOverride reports the explicit embedding, override and isolate
+// characters, which can make a displayed name read differently from what
+// it is (U+202A to U+202E, U+2066 to U+2069).
+func isBidiOverride(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }

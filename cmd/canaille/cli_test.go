@@ -21,7 +21,7 @@ import (
 // testEnv is a configuration in a temporary directory with cheap argon2id
 // parameters, and helpers to run commands against it in-process.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	config string
 }
@@ -41,7 +41,7 @@ PUBLIC_KEY = %q
 LISTEN = "127.0.0.1:0"
 `
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	// Unix socket paths are limited to 108 bytes: keep the directory short.
 	dir, err := os.MkdirTemp("", "cnl")
@@ -141,7 +141,7 @@ func (te *testEnv) openStore() *bolt.Store {
 	return st
 }
 
-func decodeJSON[T any](t *testing.T, s string) T {
+func decodeJSON[T any](t testing.TB, s string) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(s), &v); err != nil {

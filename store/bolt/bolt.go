@@ -60,6 +60,11 @@ type Config struct {
 	Now func() time.Time
 }
 
+// initialMmapSize is the address space mapped at open: large, so that the
+// file rarely needs a remap, which waits for every read transaction (a
+// backup's included) and holds new ones meanwhile. It costs no memory.
+const initialMmapSize = 1 << 30
+
 // Store is the bbolt backend. It is safe for concurrent use.
 type Store struct {
 	db     *bbolt.DB
@@ -166,7 +171,7 @@ func (c Config) Open() (*Store, error) {
 		NoSync:          c.NoSync,
 		ReadOnly:        c.ReadOnly,
 		FreelistType:    bbolt.FreelistMapType,
-		InitialMmapSize: 256 << 20,
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {

@@ -72,16 +72,29 @@ func getUser(tx *bbolt.Tx, id string) (store.User, error) {
 	return u, nil
 }
 
-// refs lists the a\0b -> name entries of an index as Refs sorted by name.
+// refs lists the a\0b -> name entries of an index as Refs sorted by name
+// (case-insensitively, then by ID).
 func refs(b *bbolt.Bucket, a string) []store.Ref {
-	var out []store.Ref
+	type keyed struct {
+		key string
+		ref store.Ref
+	}
+	var ks []keyed
 	scanPrefix(b, a, func(id string, name []byte) error {
-		out = append(out, store.Ref{ID: id, Name: string(name)})
+		n := string(name)
+		ks = append(ks, keyed{strings.ToLower(n), store.Ref{ID: id, Name: n}})
 		return nil
 	})
-	slices.SortFunc(out, func(x, y store.Ref) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), cmp.Compare(x.ID, y.ID))
+	if len(ks) == 0 {
+		return nil
+	}
+	slices.SortFunc(ks, func(x, y keyed) int {
+		return cmp.Or(strings.Compare(x.key, y.key), strings.Compare(x.ref.ID, y.ref.ID))
 	})
+	out := make([]store.Ref, len(ks))
+	for i, k := range ks {
+		out[i] = k.ref
+	}
 	return out
 }
 

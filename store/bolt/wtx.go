@@ -59,10 +59,13 @@ func (w *wtx) del(b, k []byte) error {
 // creates, which have none committed.
 func (w *wtx) seconds(b []byte, a string) []string { return seconds(w.tx.Bucket(b), a) }
 
-// flush writes the buffered puts, bucket by bucket, in key order.
+// flush writes the buffered puts, bucket by bucket, in key order. Pages
+// filled by ordered puts are packed (bbolt's default of half-full pages
+// suits random inserts).
 func (w *wtx) flush() error {
 	for _, name := range slices.Sorted(maps.Keys(w.buf)) {
 		b := w.tx.Bucket([]byte(name))
+		b.FillPercent = 0.9
 		m := w.buf[name]
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if err := b.Put([]byte(k), m[k]); err != nil {

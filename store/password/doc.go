@@ -3,15 +3,15 @@
 // # Stored format
 //
 // Hashes are stored in the LDAP userPassword syntax: a scheme name in braces
-// followed by the scheme's own encoding. New hashes are always argon2id,
-// written exactly as OpenLDAP's argon2 password module (libargon2's encoded
-// form, the PHC string format) writes them, so that an export to OpenLDAP
-// keeps working:
+// followed by the scheme's own encoding. New hashes are always argon2id, in
+// the format of OpenLDAP's argon2 password module (libargon2's encoded form,
+// the PHC string format), so that an export to OpenLDAP keeps working:
 //
 //	{ARGON2}$argon2id$v=19$m=65536,t=3,p=4$<salt>$<hash>
 //
 // where m is the memory in KiB, t the number of passes, p the parallelism, and
-// salt and hash are standard base64 without padding.
+// salt and hash are standard base64 without padding. (OpenLDAP 2.5 writes
+// argon2i but verifies argon2i, argon2d and argon2id alike.)
 //
 // # Verified schemes
 //
@@ -44,6 +44,9 @@
 // of memory and passes above 16 GiB; sha-crypt hashes with more than 2,000,000
 // rounds; and bcrypt hashes with a cost above 16. Params.Validate applies the
 // same argon2 limits, so every hash this package writes can be verified.
+// Because sha-crypt's work grows with the square of the password length, a
+// password over 512 bytes never matches a {CRYPT} hash (libxcrypt refuses
+// such passwords too).
 //
 // argon2 computations (in Hash, Verify and Waste) are limited by a semaphore
 // of maxConcurrent slots; a verification whose memory cost exceeds the
