@@ -254,6 +254,16 @@ func TestObjectCommands(t *testing.T) {
 	if renewed := decodeJSON[map[string]any](t, out)["client_secret"]; renewed == nil || renewed == secret {
 		t.Errorf("renewed secret: %v", renewed)
 	}
+	// permissions: admin is in admins (built-in ADMIN), alice2 is not
+	rights := decodeJSON[map[string]any](t, te.ok("", "get", "user", "admin", "--permissions"))
+	if fmt.Sprint(rights["sections"]) != "[ADMIN DEFAULT]" || !strings.Contains(fmt.Sprint(rights["permissions"]), "manage_users") {
+		t.Errorf("admin's rights: %v", rights)
+	}
+	rights = decodeJSON[map[string]any](t, te.ok("", "get", "user", "alice2", "--permissions"))
+	if fmt.Sprint(rights["sections"]) != "[DEFAULT]" || strings.Contains(fmt.Sprint(rights["permissions"]), "manage_users") ||
+		!strings.Contains(fmt.Sprint(rights["write"]), "emails") {
+		t.Errorf("alice2's rights: %v", rights)
+	}
 	// deletes
 	te.ok("", "delete", "client", "app")
 	te.ok("", "delete", "user", "alice2")
@@ -539,4 +549,40 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo admin password: %v", err)
 	}
 	var _ store.Directory = s
+}
+
+func TestControlSocketRefusesBadInput(t *testing.T) {
+	te := newTestEnv(t)
+	te.install()
+	te.startServer()
+	sock := filepath.Join(te.dir, "data", "c.db.sock")
+	for name, payload := range map[string][]byte{
+		"garbage":     []byte("GET / HTTP/1.1\r\n\r\n"),
+		"huge frame":  {frameRequest, 0xff, 0xff, 0xff, 0xff},
+		"bad json":    append([]byte{frameRequest, 0, 0, 0, 3}, "{x}"...),
+		"wrong frame": {frameStdout, 0, 0, 0, 0},
+	} {
+		conn, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write(payload)
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := conn.Read(make([]byte, 64)); err == nil {
+			t.Errorf("%s: the server answered %d bytes instead of closing", name, n)
+		}
+		conn.Close()
+	}
+	// Only data commands run in the server.
+	conn, err := dialControl(sock)
+	if err != nil || conn == nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	status, err := runRemote(conn, []string{"install"}, nil, io.Discard, &stderr)
+	if err != nil || status != 2 || !strings.Contains(stderr.String(), "only the data commands") {
+		t.Errorf("install through the socket: status %d, %v, %q", status, err, stderr.String())
+	}
+	// The server still serves.
+	te.ok("", "get", "user", "admin")
 }

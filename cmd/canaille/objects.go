@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -42,7 +43,8 @@ var cmdGet = &command{
 
 With an ID, prints that object. Otherwise prints the list of objects whose
 attributes have the given values (case-insensitively; several values of one
-flag mean any of them).`,
+flag mean any of them). 'get user ID --permissions' prints what the
+[CANAILLE.ACL.*] sections let that user do.`,
 	run: runGet,
 }
 
@@ -143,24 +145,23 @@ func (r *resolver) lookup(field string, names []string) ([]store.Ref, error) {
 	return refs, nil
 }
 
-func findUser(ctx context.Context, st store.Store, name string) (store.User, error) {
-	u, err := st.GetUserByName(ctx, name)
+// findBy looks an object up by its natural identifier, then by ID.
+func findBy[T any](ctx context.Context, what, name string, byName, byID func(context.Context, string) (T, error)) (T, error) {
+	v, err := byName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		if u, err = st.GetUser(ctx, name); errors.Is(err, store.ErrNotFound) {
-			return u, fmt.Errorf("no user named %q", name)
+		if v, err = byID(ctx, name); errors.Is(err, store.ErrNotFound) {
+			return v, fmt.Errorf("no %s named %q", what, name)
 		}
 	}
-	return u, err
+	return v, err
+}
+
+func findUser(ctx context.Context, st store.Store, name string) (store.User, error) {
+	return findBy(ctx, "user", name, st.GetUserByName, st.GetUser)
 }
 
 func findGroup(ctx context.Context, st store.Store, name string) (store.Group, error) {
-	g, err := st.GetGroupByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		if g, err = st.GetGroup(ctx, name); errors.Is(err, store.ErrNotFound) {
-			return g, fmt.Errorf("no group named %q", name)
-		}
-	}
-	return g, err
+	return findBy(ctx, "group", name, st.GetGroupByName, st.GetGroup)
 }
 
 func findClient(ctx context.Context, st store.Store, id string) (store.Client, error) {
@@ -306,9 +307,16 @@ func runGet(e *cmdEnv) error {
 	fs := e.flags()
 	attrs := attrsOf(kind)
 	values := attrFlags(fs, attrs, true)
+	var permissions *bool
+	if kind == "user" {
+		permissions = fs.Bool("permissions", false, "with a user ID: print what the ACL sections let this user do instead of the user")
+	}
 	pos, err := e.parse(fs, 0, 1)
 	if err != nil {
 		return err
+	}
+	if permissions != nil && *permissions && len(pos) == 0 {
+		return usagef("--permissions needs a user")
 	}
 	if done, err := e.viaServer(objectFiles); done {
 		return err
@@ -323,45 +331,68 @@ func runGet(e *cmdEnv) error {
 		if err != nil {
 			return err
 		}
+		if permissions != nil && *permissions {
+			return e.printRights(obj.(store.User))
+		}
 		return printJSON(e.stdout, obj)
 	}
 	var out []any
+	var err2 error
 	switch kind {
 	case "user":
-		users, err := st.ListUsers(ctx, store.UserQuery{})
-		if err != nil {
-			return err
-		}
-		for i := range users {
-			if matchesFilters(&users[i], attrs, values) {
-				out = append(out, users[i])
-			}
-		}
+		out, err2 = matching(st.ListUsers(ctx, store.UserQuery{}))(attrs, values)
 	case "group":
-		groups, err := st.ListGroups(ctx, store.GroupQuery{})
-		if err != nil {
-			return err
-		}
-		for i := range groups {
-			if matchesFilters(&groups[i], attrs, values) {
-				out = append(out, groups[i])
-			}
-		}
+		out, err2 = matching(st.ListGroups(ctx, store.GroupQuery{}))(attrs, values)
 	case "client":
-		clients, err := st.ListClients(ctx)
-		if err != nil {
-			return err
-		}
-		for i := range clients {
-			if matchesFilters(&clients[i], attrs, values) {
-				out = append(out, clients[i])
-			}
-		}
+		out, err2 = matching(st.ListClients(ctx))(attrs, values)
+	}
+	if err2 != nil {
+		return err2
 	}
 	if out == nil {
 		out = []any{}
 	}
 	return printJSON(e.stdout, out)
+}
+
+// printRights prints the ACL evaluation for u: the matching sections, the
+// permissions and the readable and writable attributes.
+func (e *cmdEnv) printRights(u store.User) error {
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	policy, err := cfg.ACLPolicy()
+	if err != nil {
+		return err
+	}
+	r := policy.For(&u)
+	sorted := func(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }
+	perms := make([]string, 0, len(r.Permissions))
+	for p := range r.Permissions {
+		perms = append(perms, string(p))
+	}
+	slices.Sort(perms)
+	read := maps.Clone(r.Read)
+	maps.Copy(read, r.Write)
+	return printJSON(e.stdout, map[string]any{
+		"user_name": u.UserName, "sections": r.Sections, "permissions": perms,
+		"read": sorted(read), "write": sorted(r.Write),
+	})
+}
+
+// matching keeps the listed objects whose attributes have the values
+// given on the command line.
+func matching[T any](list []T, err error) func([]attr, map[string]*multiFlag) ([]any, error) {
+	return func(attrs []attr, values map[string]*multiFlag) ([]any, error) {
+		var out []any
+		for i := range list {
+			if matchesFilters(&list[i], attrs, values) {
+				out = append(out, list[i])
+			}
+		}
+		return out, err
+	}
 }
 
 func getObject(ctx context.Context, st store.Store, kind, id string) (any, error) {
