@@ -130,7 +130,8 @@ type OIDCStore interface {
 	// DeleteClient also deletes the client's consents, codes and tokens.
 	DeleteClient(ctx context.Context, clientID string) error
 
-	// CreateAuthorizationCode stores c; c.Code is required and unique.
+	// CreateAuthorizationCode stores c; c.Code is required and unique, and
+	// c.Lifetime must be positive.
 	CreateAuthorizationCode(ctx context.Context, c AuthorizationCode) (AuthorizationCode, error)
 	// GetAuthorizationCode finds a code by its value, expired or revoked
 	// ones included (the caller decides what a replay means).
@@ -141,7 +142,7 @@ type OIDCStore interface {
 	DeleteAuthorizationCode(ctx context.Context, id string) error
 
 	// CreateToken stores t; at least one of AccessToken and RefreshToken
-	// is required, each unique.
+	// is required, each unique, and t.Lifetime must be positive.
 	CreateToken(ctx context.Context, t Token) (Token, error)
 	GetToken(ctx context.Context, id string) (Token, error)
 	GetTokenByAccessToken(ctx context.Context, accessToken string) (Token, error)
@@ -162,7 +163,8 @@ type OIDCStore interface {
 	ListConsents(ctx context.Context, subject, clientID string) ([]Consent, error)
 	DeleteConsent(ctx context.Context, id string) error
 
-	// CreateSession stores s; s.Token is required.
+	// CreateSession stores s; s.Token, s.UserID (an existing user) and
+	// s.Expires are required.
 	CreateSession(ctx context.Context, s Session) (Session, error)
 	// GetSessionByToken finds an unexpired session by its cookie value.
 	GetSessionByToken(ctx context.Context, token string, now time.Time) (Session, error)
@@ -173,7 +175,7 @@ type OIDCStore interface {
 	// and returns how many it ended.
 	DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error)
 
-	// CreateTicket stores t; t.Token and t.Kind are required.
+	// CreateTicket stores t; t.Token, t.Kind and t.Expires are required.
 	CreateTicket(ctx context.Context, t Ticket) (Ticket, error)
 	// GetTicket finds an unused, unexpired ticket without using it.
 	GetTicket(ctx context.Context, kind, token string, now time.Time) (Ticket, error)

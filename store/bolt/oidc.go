@@ -76,6 +76,23 @@ func required(field, v string) error {
 	return nil
 }
 
+// positive refuses a zero or negative lifetime: the object would be dead
+// on arrival.
+func positive(field string, d time.Duration) error {
+	if d <= 0 {
+		return store.ValidationErrors{{Field: field, Reason: "must be positive"}}
+	}
+	return nil
+}
+
+// requiredTime refuses a zero instant.
+func requiredTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return store.ValidationErrors{{Field: field, Reason: "is required"}}
+	}
+	return nil
+}
+
 // ---- clients
 
 type clientRecord struct {
@@ -206,7 +223,7 @@ func getCode(tx *bbolt.Tx, id string) (codeRecord, error) {
 // CreateAuthorizationCode implements store.OIDCStore.
 func (s *Store) CreateAuthorizationCode(ctx context.Context, c store.AuthorizationCode) (store.AuthorizationCode, error) {
 	c = c.Clone()
-	if err := cmp.Or(required("code", c.Code), required("client", c.ClientID)); err != nil {
+	if err := cmp.Or(required("code", c.Code), required("client", c.ClientID), positive("lifetime", c.Lifetime)); err != nil {
 		return store.AuthorizationCode{}, fmt.Errorf("bolt: create authorization code: %w", err)
 	}
 	if c.ID == "" {
@@ -341,7 +358,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (store.Token, er
 	if t.AccessToken == "" && t.RefreshToken == "" {
 		return store.Token{}, fmt.Errorf("bolt: create token: %w", store.ValidationErrors{{Field: "access_token", Reason: "an access or a refresh token is required"}})
 	}
-	if err := required("client", t.ClientID); err != nil {
+	if err := cmp.Or(required("client", t.ClientID), positive("lifetime", t.Lifetime)); err != nil {
 		return store.Token{}, fmt.Errorf("bolt: create token: %w", err)
 	}
 	if t.ID == "" {

@@ -127,7 +127,7 @@ type sessionRecord struct {
 // CreateSession implements store.OIDCStore.
 func (s *Store) CreateSession(ctx context.Context, se store.Session) (store.Session, error) {
 	se = se.Clone()
-	if err := cmp.Or(required("token", se.Token), required("user_id", se.UserID)); err != nil {
+	if err := cmp.Or(required("token", se.Token), required("user_id", se.UserID), requiredTime("expires", se.Expires)); err != nil {
 		return store.Session{}, fmt.Errorf("bolt: create session: %w", err)
 	}
 	if se.ID == "" {
@@ -273,7 +273,7 @@ type ticketRecord struct {
 
 // CreateTicket implements store.OIDCStore.
 func (s *Store) CreateTicket(ctx context.Context, t store.Ticket) (store.Ticket, error) {
-	if err := cmp.Or(required("token", t.Token), required("kind", t.Kind)); err != nil {
+	if err := cmp.Or(required("token", t.Token), required("kind", t.Kind), requiredTime("expires", t.Expires)); err != nil {
 		return store.Ticket{}, fmt.Errorf("bolt: create ticket: %w", err)
 	}
 	if t.ID == "" {
