@@ -144,6 +144,17 @@ func (e *cmdEnv) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// dataStore gives a data command its store: done reports that a running
+// server already ran the command through its control socket; otherwise
+// the database is opened here.
+func (e *cmdEnv) dataStore(files remoteFiles) (st *bolt.Store, done bool, err error) {
+	if done, err := e.viaServer(files); done {
+		return nil, true, err
+	}
+	st, err = e.store(true)
+	return st, false, err
+}
+
 // remoteFiles says which arguments of a command line name local files, so
 // that a control-socket client can send their content (inputs) or receive
 // it (outputs) instead of the server opening them.

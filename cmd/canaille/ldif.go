@@ -59,11 +59,8 @@ func runImport(e *cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	if done, err := e.viaServer(remoteFiles{inputArg: true}); done {
-		return err
-	}
-	st, err := e.store(true)
-	if err != nil {
+	st, done, err := e.dataStore(remoteFiles{inputArg: true})
+	if done || err != nil {
 		return err
 	}
 	cfg, _ := e.config()
@@ -327,11 +324,8 @@ func runExport(e *cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	if done, err := e.viaServer(remoteFiles{outputArg: true}); done {
-		return err
-	}
-	st, err := e.store(true)
-	if err != nil {
+	st, done, err := e.dataStore(remoteFiles{outputArg: true})
+	if done || err != nil {
 		return err
 	}
 	cfg, _ := e.config()

@@ -22,11 +22,8 @@ running server does this every 10 minutes; this command does it now.`,
 		if _, err := e.parse(e.flags(), 0, 0); err != nil {
 			return err
 		}
-		if done, err := e.viaServer(remoteFiles{}); done {
-			return err
-		}
-		st, err := e.store(true)
-		if err != nil {
+		st, done, err := e.dataStore(remoteFiles{})
+		if done || err != nil {
 			return err
 		}
 		rep, err := st.DeleteExpired(e.ctx, time.Now())

@@ -211,11 +211,8 @@ func runCreate(e *cmdEnv) error {
 	if _, err := e.parse(fs, 0, 0); err != nil {
 		return err
 	}
-	if done, err := e.viaServer(objectFiles); done {
-		return err
-	}
-	st, err := e.store(true)
-	if err != nil {
+	st, done, err := e.dataStore(objectFiles)
+	if done || err != nil {
 		return err
 	}
 	cfg, _ := e.config()
@@ -318,11 +315,8 @@ func runGet(e *cmdEnv) error {
 	if permissions != nil && *permissions && len(pos) == 0 {
 		return usagef("--permissions needs a user")
 	}
-	if done, err := e.viaServer(objectFiles); done {
-		return err
-	}
-	st, err := e.store(true)
-	if err != nil {
+	st, done, err := e.dataStore(objectFiles)
+	if done || err != nil {
 		return err
 	}
 	ctx := e.ctx
@@ -424,11 +418,8 @@ func runSet(e *cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	if done, err := e.viaServer(objectFiles); done {
-		return err
-	}
-	st, err := e.store(true)
-	if err != nil {
+	st, done, err := e.dataStore(objectFiles)
+	if done || err != nil {
 		return err
 	}
 	cfg, _ := e.config()
@@ -549,11 +540,8 @@ func runDelete(e *cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	if done, err := e.viaServer(objectFiles); done {
-		return err
-	}
-	st, err := e.store(true)
-	if err != nil {
+	st, done, err := e.dataStore(objectFiles)
+	if done || err != nil {
 		return err
 	}
 	ctx := e.ctx
