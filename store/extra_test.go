@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidURIRefusesScriptSchemes(t *testing.T) {
@@ -38,4 +39,36 @@ func TestBidiOverridesRefused(t *testing.T) {
 	if err := u.Validate(); err != nil {
 		t.Errorf("a zero-width non-joiner was refused: %v", err)
 	}
+}
+
+func TestLockoutWait(t *testing.T) {
+	p := DefaultLockout()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	cases := []struct {
+		name     string
+		failures []time.Time
+		want     time.Duration
+	}{
+		{"none", nil, 0},
+		{"one just now", []time.Time{now}, 2 * time.Second},
+		{"one 1s ago", []time.Time{ago(time.Second)}, time.Second},
+		{"one 3s ago", []time.Time{ago(3 * time.Second)}, 0},
+		{"three", []time.Time{ago(5 * time.Second), ago(4 * time.Second), now}, 8 * time.Second},
+		{"capped", make11(now), 10 * time.Minute},
+		{"outside the window", []time.Time{ago(11 * time.Minute), ago(11 * time.Minute)}, 0},
+	}
+	for _, c := range cases {
+		if got := p.Wait(c.failures, now); got != c.want {
+			t.Errorf("%s: Wait = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func make11(now time.Time) []time.Time {
+	out := make([]time.Time, 11)
+	for i := range out {
+		out[i] = now
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -82,4 +83,45 @@ func NewID() string {
 // tokens, session cookies and client secrets.
 func NewSecret() string {
 	return rand.Text() + rand.Text()
+}
+
+// LockoutPolicy is the intruder lockout (ENABLE_INTRUDER_LOCKOUT) shared
+// by web logins and LDAP binds, as Python Canaille does it: after n failed
+// attempts within Window, the next attempt is refused until Base×2^(n-1),
+// at most Max, has passed since the last failure.
+type LockoutPolicy struct {
+	Base, Max, Window time.Duration
+}
+
+// DefaultLockout is 2 s doubling up to 10 minutes, counting the failures
+// of the last 10 minutes.
+func DefaultLockout() LockoutPolicy {
+	return LockoutPolicy{Base: 2 * time.Second, Max: 10 * time.Minute, Window: 10 * time.Minute}
+}
+
+// Wait returns how long an account with these failure times must wait
+// before its next attempt at now; zero means it may try now.
+func (p LockoutPolicy) Wait(failures []time.Time, now time.Time) time.Duration {
+	var n int
+	var last time.Time
+	for _, f := range failures {
+		if now.Sub(f) < p.Window {
+			n++
+			if f.After(last) {
+				last = f
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	delay := p.Base
+	for i := 1; i < n && delay < p.Max; i++ {
+		delay *= 2
+	}
+	delay = min(delay, p.Max)
+	if wait := last.Add(delay).Sub(now); wait > 0 {
+		return wait
+	}
+	return 0
 }

@@ -227,6 +227,13 @@ type LDAPServerConfig struct {
 	// BIND_CACHE_TTL is how long a verified simple bind is remembered (a
 	// keyed hash, never the password); 0 disables the cache.
 	BindCacheTTL Duration `toml:"BIND_CACHE_TTL"`
+	// BIND_LOGIN_ATTRIBUTES lets clients bind with a bare "user_name" or
+	// an address of "emails" instead of the entry DN.
+	BindLoginAttributes StringList `toml:"BIND_LOGIN_ATTRIBUTES"`
+	// MAX_CONNECTIONS caps simultaneous client connections.
+	MaxConnections int `toml:"MAX_CONNECTIONS"`
+	// IDLE_TIMEOUT closes connections without traffic; 0 never does.
+	IdleTimeout Duration `toml:"IDLE_TIMEOUT"`
 }
 
 // TLSEnabled reports whether both TLS files are set.
@@ -373,12 +380,15 @@ func DefaultConfig() *Config {
 		Hashing: Argon2Config{Time: a.Time, Memory: a.MemoryKiB, Parallelism: a.Threads},
 		Log:     LogConfig{Level: "info", Format: "text"},
 		LDAPServer: LDAPServerConfig{
-			Enable:       true,
-			Listen:       ":389",
-			LDAPSListen:  ":636",
-			RootDN:       "dc=example,dc=org",
-			SizeLimit:    1000,
-			BindCacheTTL: Duration(300 * time.Second),
+			Enable:              true,
+			Listen:              ":389",
+			LDAPSListen:         ":636",
+			RootDN:              "dc=example,dc=org",
+			SizeLimit:           1000,
+			BindCacheTTL:        Duration(300 * time.Second),
+			BindLoginAttributes: StringList{},
+			MaxConnections:      4096,
+			IdleTimeout:         Duration(30 * time.Minute),
 		},
 		OIDC: OIDCConfig{
 			EnableOIDC:     true,

@@ -267,6 +267,17 @@ func (v *validator) ldapServer() {
 	if l.BindCacheTTL < 0 {
 		v.add(sec+"BIND_CACHE_TTL", "must not be negative; 0 disables the cache")
 	}
+	for _, a := range l.BindLoginAttributes {
+		if a != "user_name" && a != "emails" {
+			v.add(sec+"BIND_LOGIN_ATTRIBUTES", "%s is not a login attribute; use \"user_name\" and/or \"emails\"", quoteShort(a))
+		}
+	}
+	if l.MaxConnections < 1 {
+		v.add(sec+"MAX_CONNECTIONS", "is %d; use 1 or more", l.MaxConnections)
+	}
+	if l.IdleTimeout < 0 {
+		v.add(sec+"IDLE_TIMEOUT", "must not be negative; 0 keeps idle connections open")
+	}
 }
 
 func (v *validator) oidc() {

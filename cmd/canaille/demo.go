@@ -102,6 +102,11 @@ func runDemo(e *cmdEnv) error {
 		if *data != "" {
 			kept = "kept"
 		}
+		ldapURL := "(disabled)"
+		if s.ldap != nil {
+			ldapURL = "ldap://" + s.ldap.Addrs()[0]
+		}
+		root := cfg.LDAPServer.RootDN
 		fmt.Fprintf(e.stdout, `
 Canaille demo is running.
 
@@ -111,6 +116,11 @@ Canaille demo is running.
   user            user / %s
   OIDC client     client_id demo, client_secret %s
                   redirect URI http://localhost:8000/callback
+  LDAP            %s, base %s
+
+Try the LDAP server with OpenLDAP's tools:
+  ldapsearch -x -H %s -D uid=admin,ou=users,%s -w %s -b %s '(uid=user)'
+  ldapwhoami -x -H %s -D uid=user,ou=users,%s -w %s
 
 The data commands reach the running demo through its control socket:
   canaille --config %s get user
@@ -118,12 +128,11 @@ The data commands reach the running demo through its control socket:
   canaille --config %s backup demo-backup.db
 
 Not in this version yet: the web interface and OpenID Connect provider
-(to be served on http://127.0.0.1:5000) and the LDAP server (to be served
-on ldap://127.0.0.1:3389, base dc=example,dc=org). This demo serves the
-store, the control socket and the cleaner.
+(to be served on http://127.0.0.1:5000).
 
 Press Ctrl+C to stop.
-`, dir, kept, path, creds.admin, creds.user, creds.secret, path, path, path)
+`, dir, kept, path, creds.admin, creds.user, creds.secret, ldapURL, root,
+			ldapURL, root, creds.admin, root, ldapURL, root, creds.user, path, path, path)
 		return nil
 	})
 }

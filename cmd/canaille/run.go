@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/canaille-go/canaille/ldapserver"
 	"github.com/canaille-go/canaille/store/bolt"
 )
 
@@ -22,9 +23,9 @@ delete, clean, import, export, backup) reach it through its control socket
 (CANAILLE_BOLT.CONTROL_SOCKET). Expired codes, tokens, sessions and tickets
 are cleaned every 10 minutes.
 
-This version serves the control socket and the cleaner; the HTTP (web
-interface, OpenID Connect) and LDAP servers arrive in later versions and
-will be started by this command.`,
+It serves LDAP (CANAILLE_LDAP_SERVER: plain LDAP with StartTLS, and LDAPS
+when a certificate is configured). The HTTP server (web interface, OpenID
+Connect) arrives in a later version and will be started by this command.`,
 	run: runRun,
 }
 
@@ -45,6 +46,7 @@ type server struct {
 	log        *slog.Logger
 	components []component
 	fail       chan error
+	ldap       *ldapserver.Server // nil when disabled
 }
 
 // cleanInterval is how often run deletes expired objects.
@@ -83,6 +85,14 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 	s.components = []component{
 		&controlServer{path: cfg.Bolt.ControlSocketPath(), log: log, exec: s.exec},
 		&cleaner{store: st, log: log, every: cleanInterval},
+	}
+	if cfg.LDAPServer.Enable {
+		ls, err := newLDAPServer(cfg, st, log)
+		if err != nil {
+			return err
+		}
+		s.components = append(s.components, ls)
+		s.ldap = ls
 	}
 	ctx := e.ctx
 	var started []component

@@ -1,0 +1,1028 @@
+package ldapserver
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-ldap/ldap/v3"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/canaille-go/canaille/schemas"
+)
+
+// This file implements the matching rules of the schema registry
+// (schemas.MatchingRules): how values are normalised, compared and
+// ordered. Normal forms are built by appending to a caller's buffer, so
+// that matching an ASCII value allocates nothing.
+//
+// String rules follow RFC 4518 in its practical form: control and format
+// characters are dropped, other white space becomes SPACE, the
+// case-insensitive rules fold case (full Unicode case folding), the result
+// is put in NFKC, and insignificant spaces are handled (outer ones dropped,
+// inner runs counted as one). Invalid UTF-8 makes a value unmatchable (the
+// comparison is Undefined); no other character is prohibited. The IA5
+// rules accept non-ASCII values too, prepared as their Directory String
+// counterparts, since the store does not restrict mail addresses to ASCII.
+
+// fltValue is a three-valued truth value (RFC 4511 section 4.5.1.7).
+type fltValue uint8
+
+const (
+	fltFalse fltValue = iota
+	fltTrue
+	fltUndefined
+)
+
+func fltBool(b bool) fltValue {
+	if b {
+		return fltTrue
+	}
+	return fltFalse
+}
+
+// mrRule says how a matching rule compares values; several rules share
+// an implementation (caseIgnoreMatch, its ordering and substrings
+// variants, and the IA5 ones).
+type mrRule uint8
+
+const (
+	ruleNone         mrRule = iota
+	ruleCaseIgnore          // RFC 4518 with case folding
+	ruleCaseExact           // RFC 4518 without case folding
+	ruleNumeric             // numericString: spaces are insignificant
+	ruleTelephone           // telephoneNumber: case folded, spaces and hyphens insignificant
+	ruleList                // caseIgnoreList: a postal address, line by line
+	ruleBoolean             // TRUE or FALSE
+	ruleInteger             // numeric comparison, leading zeros allowed
+	ruleBitString           // '0101'B
+	ruleOctet               // bytes as they are
+	ruleUniqueMember        // DN with an optional #'bits'B
+	ruleTime                // GeneralizedTime instants
+	ruleIntFirst            // integer first component of a description
+	ruleOIDFirst            // OID first component of a description
+	ruleOID                 // names and numeric OIDs are equivalent
+	ruleDN                  // distinguishedNameMatch
+	ruleUUID                // RFC 4530
+	ruleBitAnd              // 1.2.840.113556.1.4.803
+	ruleBitOr               // 1.2.840.113556.1.4.804
+)
+
+// mrRules maps the name of each implemented matching rule to its
+// implementation; it covers schemas.MatchingRules exactly.
+var mrRules = map[string]mrRule{
+	"caseIgnoreMatch": ruleCaseIgnore, "caseIgnoreOrderingMatch": ruleCaseIgnore, "caseIgnoreSubstringsMatch": ruleCaseIgnore,
+	"caseIgnoreIA5Match": ruleCaseIgnore, "caseIgnoreIA5SubstringsMatch": ruleCaseIgnore,
+	"caseExactMatch": ruleCaseExact, "caseExactOrderingMatch": ruleCaseExact, "caseExactSubstringsMatch": ruleCaseExact,
+	"caseExactIA5Match":  ruleCaseExact,
+	"numericStringMatch": ruleNumeric, "numericStringOrderingMatch": ruleNumeric, "numericStringSubstringsMatch": ruleNumeric,
+	"telephoneNumberMatch": ruleTelephone, "telephoneNumberSubstringsMatch": ruleTelephone,
+	"caseIgnoreListMatch": ruleList, "caseIgnoreListSubstringsMatch": ruleList,
+	"booleanMatch": ruleBoolean,
+	"integerMatch": ruleInteger, "integerOrderingMatch": ruleInteger,
+	"bitStringMatch":   ruleBitString,
+	"octetStringMatch": ruleOctet, "octetStringOrderingMatch": ruleOctet,
+	"uniqueMemberMatch":    ruleUniqueMember,
+	"generalizedTimeMatch": ruleTime, "generalizedTimeOrderingMatch": ruleTime,
+	"integerFirstComponentMatch":          ruleIntFirst,
+	"objectIdentifierFirstComponentMatch": ruleOIDFirst,
+	"objectIdentifierMatch":               ruleOID,
+	"distinguishedNameMatch":              ruleDN,
+	"UUIDMatch":                           ruleUUID, "UUIDOrderingMatch": ruleUUID,
+	"integerBitAndMatch": ruleBitAnd, "integerBitOrMatch": ruleBitOr,
+}
+
+// mrType is what matching needs to know of an attribute type.
+type mrType struct {
+	at    *schemas.AttributeType
+	lname string // canonical name, lower case
+	eq    mrRule // equality rule, ruleNone when the type has none
+}
+
+// mrTypes indexes the registry's attribute types by lower-cased name and
+// OID, for allocation-free look-ups from byte slices.
+var mrTypes = func() map[string]*mrType {
+	m := map[string]*mrType{}
+	for _, at := range schemas.AttributeTypes() {
+		t := &mrType{at: at, lname: strings.ToLower(at.Name()), eq: mrRules[at.Equality]}
+		for _, n := range append([]string{at.OID}, at.Names...) {
+			m[strings.ToLower(n)] = t
+		}
+	}
+	return m
+}()
+
+// mrLookupType finds an attribute type by name or OID given as bytes,
+// case-insensitively, without allocating.
+func mrLookupType(name []byte) *mrType {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	b := buf[:len(name)]
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return mrTypes[string(b)]
+}
+
+// Insignificant space handling modes (RFC 4518 section 2.6.1).
+const (
+	spTrim  = iota // equality and ordering: no outer spaces, inner runs as one
+	spValue        // a value for substrings: one space each side, inner runs as two
+	spPiece        // a substrings piece: outer runs as one space, inner runs as two
+)
+
+// mrPrepare appends the RFC 4518 preparation of v to dst, folding case
+// when fold is set. It reports false for invalid UTF-8.
+func mrPrepare(dst, v []byte, fold bool, mode int) ([]byte, bool) {
+	if mode == spTrim {
+		// One pass for ASCII, the common case.
+		start, space := len(dst), false
+		for _, c := range v {
+			switch {
+			case c >= utf8.RuneSelf:
+				return mrPrepareSlow(dst[:start], v, fold, mode)
+			case c == ' ' || '\t' <= c && c <= '\r':
+				space = len(dst) > start
+				continue
+			case c < ' ' || c == 0x7f:
+				continue
+			}
+			if space {
+				dst = append(dst, ' ')
+				space = false
+			}
+			if fold && 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+		}
+		return dst, true
+	}
+	return mrPrepareSlow(dst, v, fold, mode)
+}
+
+func mrPrepareSlow(dst, v []byte, fold bool, mode int) ([]byte, bool) {
+	var tmp [256]byte
+	mapped := tmp[:0]
+	ascii := true
+	for _, c := range v {
+		switch {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == ' ' || '\t' <= c && c <= '\r':
+			mapped = append(mapped, ' ')
+		case c < ' ' || c == 0x7f:
+		case fold && 'A' <= c && c <= 'Z':
+			mapped = append(mapped, c+'a'-'A')
+		default:
+			mapped = append(mapped, c)
+		}
+		if !ascii {
+			break
+		}
+	}
+	if !ascii {
+		var ok bool
+		if mapped, ok = mrMapUnicode(v, fold); !ok {
+			return dst, false
+		}
+	}
+	return mrSpaces(dst, mapped, mode), true
+}
+
+// folders pools case folders, which are not safe for concurrent use.
+var folders = sync.Pool{New: func() any { c := cases.Fold(); return &c }}
+
+// mrMapUnicode applies the map and normalize steps of RFC 4518 to a
+// non-ASCII string.
+func mrMapUnicode(v []byte, fold bool) ([]byte, bool) {
+	if !utf8.Valid(v) {
+		return nil, false
+	}
+	mapped := make([]byte, 0, len(v))
+	for i := 0; i < len(v); {
+		r, n := utf8.DecodeRune(v[i:])
+		i += n
+		switch {
+		case r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' || r == 0x85:
+			r = ' '
+		case r == 0x034F || r == 0x200B || r == 0x1806 || 0x180B <= r && r <= 0x180E || 0xFE00 <= r && r <= 0xFE0F || r == 0xFFFC,
+			unicode.In(r, unicode.Cc, unicode.Cf):
+			continue
+		case unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp):
+			r = ' '
+		}
+		mapped = utf8.AppendRune(mapped, r)
+	}
+	mapped = norm.NFKC.Bytes(mapped)
+	if fold {
+		c := folders.Get().(*cases.Caser)
+		mapped = norm.NFKC.Bytes(c.Bytes(mapped))
+		folders.Put(c)
+	}
+	return mapped, true
+}
+
+// mrSpaces appends s, whose white space is already SPACE, with its
+// insignificant spaces handled as mode says.
+func mrSpaces(dst, s []byte, mode int) []byte {
+	i := 0
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	if mode == spValue || mode == spPiece && i > 0 {
+		dst = append(dst, ' ')
+	}
+	if i == len(s) {
+		if mode == spValue {
+			dst = append(dst, ' ') // an empty value is two spaces
+		}
+		return dst
+	}
+	for i < len(s) {
+		if s[i] != ' ' {
+			dst = append(dst, s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		switch {
+		case j == len(s):
+			if mode != spTrim {
+				dst = append(dst, ' ')
+			}
+			return dst
+		case mode == spTrim:
+			dst = append(dst, ' ')
+		default:
+			dst = append(dst, ' ', ' ')
+		}
+		i = j
+	}
+	if mode == spValue {
+		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// mrIsHyphen reports whether r is a hyphen RFC 4518 section 2.6.3 makes
+// insignificant in telephone numbers (after NFKC).
+func mrIsHyphen(r rune) bool {
+	return r == '-' || r == 0x058A || r == 0x2010 || r == 0x2011 || r == 0x2212 || r == 0xFE63 || r == 0xFF0D
+}
+
+// mrPhone appends the telephoneNumberMatch form of v: case folded, without
+// spaces and hyphens.
+func mrPhone(dst, v []byte) ([]byte, bool) {
+	var tmp [128]byte
+	p, ok := mrPrepare(tmp[:0], v, true, spTrim)
+	if !ok {
+		return dst, false
+	}
+	for i := 0; i < len(p); {
+		r, n := rune(p[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(p[i:])
+		}
+		if r != ' ' && !mrIsHyphen(r) {
+			dst = append(dst, p[i:i+n]...)
+		}
+		i += n
+	}
+	return dst, true
+}
+
+// mrNumericString appends v without its spaces; it reports false unless v
+// is digits and spaces.
+func mrNumericString(dst, v []byte) ([]byte, bool) {
+	for _, c := range v {
+		switch {
+		case '0' <= c && c <= '9':
+			dst = append(dst, c)
+		case c != ' ':
+			return dst, false
+		}
+	}
+	return dst, true
+}
+
+// mrPostal appends the caseIgnoreListMatch form of a Postal Address: each
+// line (RFC 4517 section 3.3.28, "$"-separated, \24 and \5C escaped)
+// prepared as caseIgnoreMatch prepares strings, lines separated by NUL,
+// which prepared strings never contain.
+func mrPostal(dst, v []byte, mode int) ([]byte, bool) {
+	for i := 0; ; i++ {
+		line := v
+		end := bytes.IndexByte(v, '$')
+		if end >= 0 {
+			line = v[:end]
+		}
+		if i > 0 {
+			dst = append(dst, 0)
+		}
+		var tmp [128]byte
+		unescaped := tmp[:0]
+		for j := 0; j < len(line); j++ {
+			c := line[j]
+			if c == '\\' {
+				if j+2 >= len(line) {
+					return dst, false
+				}
+				switch string(line[j+1 : j+3]) {
+				case "24":
+					c = '$'
+				case "5C", "5c":
+					c = '\\'
+				default:
+					return dst, false
+				}
+				j += 2
+			}
+			unescaped = append(unescaped, c)
+		}
+		var ok bool
+		if dst, ok = mrPrepare(dst, unescaped, true, mode); !ok {
+			return dst, false
+		}
+		if end < 0 {
+			return dst, true
+		}
+		v = v[end+1:]
+	}
+}
+
+// mrInteger appends the canonical form of an INTEGER: an optional minus
+// and digits without leading zeros ("010" is "10", "-0" is "0").
+func mrInteger(dst, v []byte) ([]byte, bool) {
+	neg := len(v) > 0 && v[0] == '-'
+	if neg {
+		v = v[1:]
+	}
+	if len(v) == 0 {
+		return dst, false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return dst, false
+		}
+	}
+	for len(v) > 1 && v[0] == '0' {
+		v = v[1:]
+	}
+	if neg && v[0] != '0' {
+		dst = append(dst, '-')
+	}
+	return append(dst, v...), true
+}
+
+// mrIntCompare compares two canonical integers numerically.
+func mrIntCompare(a, b []byte) int {
+	an, bn := len(a) > 0 && a[0] == '-', len(b) > 0 && b[0] == '-'
+	switch {
+	case an && !bn:
+		return -1
+	case bn && !an:
+		return 1
+	}
+	c := len(a) - len(b)
+	if c == 0 {
+		c = bytes.Compare(a, b)
+	}
+	if an {
+		c = -c
+	}
+	return max(-1, min(c, 1))
+}
+
+// mrInt64 parses a canonical integer for the bitwise rules.
+func mrInt64(v []byte) (int64, bool) {
+	var tmp [24]byte
+	n, ok := mrInteger(tmp[:0], v)
+	if !ok || len(n) > 20 {
+		return 0, false
+	}
+	neg := n[0] == '-'
+	if neg {
+		n = n[1:]
+	}
+	var u uint64
+	for _, c := range n {
+		d := uint64(c - '0')
+		if u > (1<<63-d)/10 {
+			return 0, false
+		}
+		u = u*10 + d
+	}
+	if neg {
+		return -int64(u), true
+	}
+	if u > 1<<63-1 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// mrBits checks a Bit String, '0101'B.
+func mrBits(v []byte) bool {
+	if len(v) < 3 || v[0] != '\'' || v[len(v)-2] != '\'' || v[len(v)-1] != 'B' {
+		return false
+	}
+	for _, c := range v[1 : len(v)-2] {
+		if c != '0' && c != '1' {
+			return false
+		}
+	}
+	return true
+}
+
+// mrUUID appends the lower-case form of a UUID in its 8-4-4-4-12 form.
+func mrUUID(dst, v []byte) ([]byte, bool) {
+	if len(v) != 36 {
+		return dst, false
+	}
+	for i, c := range v {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return dst, false
+			}
+		case '0' <= c && c <= '9' || 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			c += 'a' - 'A'
+		default:
+			return dst, false
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
+}
+
+// mrTime appends a GeneralizedTime as a fixed-width UTC instant, which
+// sorts as bytes.
+func mrTime(dst, v []byte) ([]byte, bool) {
+	t, err := schemas.ParseTime(string(v))
+	if err != nil {
+		return dst, false
+	}
+	return t.AppendFormat(dst, "20060102150405.000000000Z"), true
+}
+
+// mrOIDNorm appends the canonical form of an OID value: the numeric OID of
+// a known object class, attribute type or matching rule, or the value
+// itself, lower-cased, when it is a valid but unknown descr or numericoid.
+func mrOIDNorm(dst, v []byte) ([]byte, bool) {
+	s := string(bytes.TrimSpace(v))
+	if !mrValidOID(s) {
+		return dst, false
+	}
+	if o, ok := schemas.LookupObjectClass(s); ok {
+		return append(dst, o.OID...), true
+	}
+	if a, ok := schemas.LookupAttribute(s); ok {
+		return append(dst, a.OID...), true
+	}
+	if r, ok := schemas.LookupMatchingRule(s); ok {
+		return append(dst, r.OID...), true
+	}
+	return append(dst, strings.ToLower(s)...), true
+}
+
+// mrValidOID reports whether s is a descr or a numericoid (RFC 4512).
+func mrValidOID(s string) bool {
+	if s == "" {
+		return false
+	}
+	if '0' <= s[0] && s[0] <= '9' {
+		for _, part := range strings.Split(s, ".") {
+			if part == "" || len(part) > 1 && part[0] == '0' || strings.Trim(part, "0123456789") != "" {
+				return false
+			}
+		}
+		return strings.Contains(s, ".")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
+
+// mrOIDNames returns the names and OIDs, lower case, that an
+// objectIdentifierMatch assertion accepts: those of the class, attribute
+// type or matching rule named, and, for objectClass assertions
+// (subclasses), those of its subclasses, so that (objectClass=person)
+// matches an inetOrgPerson entry. ok is false for an invalid assertion.
+func mrOIDNames(v []byte, subclasses bool) (names []string, ok bool) {
+	s := string(bytes.TrimSpace(v))
+	if !mrValidOID(s) {
+		return nil, false
+	}
+	add := func(oid string, ns []string) {
+		for _, n := range append([]string{oid}, ns...) {
+			names = append(names, strings.ToLower(n))
+		}
+	}
+	if o, found := schemas.LookupObjectClass(s); found {
+		for _, c := range schemas.ObjectClasses() {
+			if c == o || subclasses && mrSubclassOf(c, o, 0) {
+				add(c.OID, c.Names)
+			}
+		}
+		return names, true
+	}
+	if a, found := schemas.LookupAttribute(s); found {
+		add(a.OID, a.Names)
+	} else if r, found := schemas.LookupMatchingRule(s); found {
+		add(r.OID, []string{r.Name})
+	} else {
+		names = []string{strings.ToLower(s)}
+	}
+	return names, true
+}
+
+// mrSubclassOf reports whether c derives from o.
+func mrSubclassOf(c, o *schemas.ObjectClass, depth int) bool {
+	for _, s := range c.Sup {
+		sc, ok := schemas.LookupObjectClass(s)
+		if ok && depth < 16 && (sc == o || mrSubclassOf(sc, o, depth+1)) {
+			return true
+		}
+	}
+	return false
+}
+
+// mrFirstComponent returns the first component of an RFC 4512
+// description, "( 2.5.4.3 NAME …" giving 2.5.4.3.
+func mrFirstComponent(v []byte) ([]byte, bool) {
+	v = bytes.TrimLeft(v, " ")
+	if len(v) == 0 || v[0] != '(' {
+		return nil, false
+	}
+	v = bytes.TrimLeft(v[1:], " ")
+	if i := bytes.IndexAny(v, " )"); i >= 0 {
+		v = v[:i]
+	}
+	return v, len(v) > 0
+}
+
+// mrDN appends the canonical form of a DN: attribute types as canonical
+// lower-case names, values prepared with their type's equality rule and
+// escaped, multi-valued RDNs sorted, no spaces around separators. Simple
+// ASCII DNs of known string-valued types take a fast path that does not
+// allocate; anything else goes through ldap.ParseDN.
+func mrDN(dst, v []byte) ([]byte, bool) {
+	return mrDNUntil(dst, v, nil)
+}
+
+// mrDNUntil is mrDN, except that on the fast path it stops as soon as the
+// form appended so far is not a prefix of want (when want is not nil) and
+// the rest of v is known to be valid: a DN compared with many member
+// values then costs little more than a first RDN. The output is then
+// incomplete, but still differs from want.
+func mrDNUntil(dst, v, want []byte) ([]byte, bool) {
+	start := len(dst)
+	if out, ok := mrDNFast(dst, v, want); ok {
+		return out, true
+	}
+	return mrDNSlow(dst[:start], v)
+}
+
+// mrDNFast is the fast path of mrDNUntil; ok is false when v is not a
+// simple DN.
+func mrDNFast(dst, v, want []byte) ([]byte, bool) {
+	if bytes.ContainsAny(v, "\\\"+;#<>\x00") || !mrDNSimple(v) {
+		return dst, false
+	}
+	start := len(dst)
+	for i := 0; len(v) > 0; i++ {
+		rdn := v
+		if j := bytes.IndexByte(v, ','); j >= 0 {
+			rdn, v = v[:j], v[j+1:]
+		} else {
+			v = nil
+		}
+		typ, val, _ := bytes.Cut(rdn, []byte{'='})
+		t := mrLookupType(bytes.TrimSpace(typ))
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, t.lname...)
+		dst = append(dst, '=')
+		dst, _ = mrPrepare(dst, val, t.eq == ruleCaseIgnore, spTrim)
+		if want != nil && !bytes.HasPrefix(want, dst[start:]) {
+			break
+		}
+	}
+	return dst, true
+}
+
+// mrDNSimple reports whether v, free of special characters, is a
+// non-empty sequence of type=value RDNs of known types with string
+// equality rules and ASCII values.
+func mrDNSimple(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	for len(v) > 0 {
+		rdn := v
+		if j := bytes.IndexByte(v, ','); j >= 0 {
+			rdn, v = v[:j], v[j+1:]
+			if len(v) == 0 {
+				return false // trailing comma
+			}
+		} else {
+			v = nil
+		}
+		typ, val, found := bytes.Cut(rdn, []byte{'='})
+		if !found || bytes.IndexByte(val, '=') >= 0 {
+			return false
+		}
+		t := mrLookupType(bytes.TrimSpace(typ))
+		if t == nil || t.eq != ruleCaseIgnore && t.eq != ruleCaseExact {
+			return false
+		}
+		for _, c := range val {
+			if c >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func mrDNSlow(dst, v []byte) ([]byte, bool) {
+	dn, err := ldap.ParseDN(string(v))
+	if err != nil {
+		return dst, false
+	}
+	for i, rdn := range dn.RDNs {
+		avas := make([]string, 0, len(rdn.Attributes))
+		for _, a := range rdn.Attributes {
+			typ := strings.TrimSpace(a.Type)
+			if typ == "" {
+				return dst, false
+			}
+			name, val := strings.ToLower(typ), []byte(a.Value)
+			if t := mrLookupType([]byte(typ)); t != nil {
+				name = t.lname
+				if t.eq != ruleNone && t.eq != ruleDN && t.eq != ruleUniqueMember && t.eq != ruleIntFirst && t.eq != ruleOIDFirst {
+					var ok bool
+					if val, ok = mrNormalizeValue(nil, t.eq, val); !ok {
+						return dst, false
+					}
+				}
+			}
+			avas = append(avas, name+"="+mrEscapeDNValue(val))
+		}
+		slices.Sort(avas)
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, strings.Join(avas, "+")...)
+	}
+	return dst, true
+}
+
+// mrEscapeDNValue escapes the characters that would make a canonical DN
+// ambiguous, as \XX.
+func mrEscapeDNValue(v []byte) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for _, c := range v {
+		if strings.IndexByte(",+\"\\<>;=#", c) >= 0 || c < ' ' || c == 0x7f {
+			b.WriteByte('\\')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// mrUniqueMember appends the uniqueMemberMatch form of a Name And Optional
+// UID: the canonical DN, then #'bits'B when present.
+func mrUniqueMember(dst, v []byte) ([]byte, bool) {
+	dn, uid := v, []byte(nil)
+	if i := bytes.LastIndexByte(v, '#'); i >= 0 && mrBits(v[i+1:]) {
+		dn, uid = v[:i], v[i+1:]
+	}
+	dst, ok := mrDN(dst, dn)
+	if ok && uid != nil {
+		dst = append(append(dst, '#'), uid...)
+	}
+	return dst, ok
+}
+
+// mrNormalize appends the form in which rule r compares the attribute
+// value v for equality and ordering; ok is false when v is not valid for
+// the rule. The first-component rules normalise the first component of a
+// description; the assertion side is normalised by mrNormalizeAssertion.
+//
+// The functions it calls never call it back: a recursive cycle would
+// make the compiler move every caller's buffer to the heap.
+func mrNormalize(dst []byte, r mrRule, v []byte) ([]byte, bool) {
+	switch r {
+	case ruleDN:
+		return mrDN(dst, v)
+	case ruleUniqueMember:
+		return mrUniqueMember(dst, v)
+	case ruleIntFirst, ruleOIDFirst:
+		c, ok := mrFirstComponent(v)
+		if !ok {
+			return dst, false
+		}
+		if r == ruleIntFirst {
+			return mrInteger(dst, c)
+		}
+		return mrOIDNorm(dst, c)
+	}
+	return mrNormalizeValue(dst, r, v)
+}
+
+// mrNormalizeValue is mrNormalize for the rules whose values are not
+// DNs or descriptions.
+func mrNormalizeValue(dst []byte, r mrRule, v []byte) ([]byte, bool) {
+	switch r {
+	case ruleCaseIgnore, ruleCaseExact:
+		return mrPrepare(dst, v, r == ruleCaseIgnore, spTrim)
+	case ruleNumeric:
+		return mrNumericString(dst, v)
+	case ruleTelephone:
+		return mrPhone(dst, v)
+	case ruleList:
+		return mrPostal(dst, v, spTrim)
+	case ruleBoolean:
+		if string(v) == "TRUE" || string(v) == "FALSE" {
+			return append(dst, v...), true
+		}
+	case ruleInteger, ruleBitAnd, ruleBitOr:
+		return mrInteger(dst, v)
+	case ruleBitString:
+		if mrBits(v) {
+			return append(dst, v...), true
+		}
+	case ruleOctet:
+		return append(dst, v...), true
+	case ruleTime:
+		return mrTime(dst, v)
+	case ruleUUID:
+		return mrUUID(dst, v)
+	case ruleOID:
+		return mrOIDNorm(dst, v)
+	}
+	return dst, false
+}
+
+// mrNormalizeAssertion is mrNormalize for an assertion value, which for
+// the first-component rules is the component itself.
+func mrNormalizeAssertion(dst []byte, r mrRule, v []byte) ([]byte, bool) {
+	switch r {
+	case ruleIntFirst:
+		return mrInteger(dst, v)
+	case ruleOIDFirst:
+		return mrOIDNorm(dst, v)
+	}
+	return mrNormalize(dst, r, v)
+}
+
+// mrCompare orders two normal forms of rule r.
+func mrCompare(r mrRule, a, b []byte) int {
+	if r == ruleInteger {
+		return mrIntCompare(a, b)
+	}
+	return bytes.Compare(a, b)
+}
+
+// NormalizeValue returns value in the form in which the equality rule of
+// the attribute type attr compares it, the form Equality.Normalized
+// holds: RFC 4518 prepared strings (case folded for case-insensitive
+// rules), canonical DNs, integers without leading zeros, lower-case UUIDs,
+// numeric OIDs for object classes, and so on. An index keyed by
+// NormalizeValue of each stored value answers equality filters exactly as
+// Match does (except for objectClass, which Match also matches by
+// superclass). ok is false for an unknown type, a type without an
+// equality rule, or a value invalid for the rule.
+func NormalizeValue(attr string, value []byte) (string, bool) {
+	a, ok := schemas.LookupAttribute(attr)
+	if !ok {
+		return "", false
+	}
+	r := mrRules[a.Equality]
+	if r == ruleNone || r == ruleBitAnd || r == ruleBitOr {
+		return "", false
+	}
+	n, ok := mrNormalize(nil, r, value)
+	return string(n), ok
+}
+
+// mrHow is how a matcher compares a value with its assertion.
+type mrHow uint8
+
+const (
+	howEqual   mrHow = iota // the normal forms are equal
+	howGreater              // value >= assertion
+	howLess                 // value <= assertion
+	howBelow                // value < assertion: an ordering rule in an extensible match
+	howNames                // objectIdentifierMatch: the value is one of names
+	howBitAnd               // every bit of the assertion is set in the value
+	howBitOr                // some bit of the assertion is set in the value
+	howSubstrings
+)
+
+// mrMatcher is an assertion prepared for one matching rule.
+type mrMatcher struct {
+	rule  mrRule
+	how   mrHow
+	norm  []byte   // the assertion's normal form
+	raw   []byte   // the assertion as given, for a quick DN comparison
+	names []string // howNames: the accepted names and OIDs, lower case
+	bits  int64
+	// howSubstrings: the prepared initial (nil when absent), any and final
+	// pieces.
+	initial, final []byte
+	any            [][]byte
+}
+
+// compile prepares value as an assertion of the rule named ruleName, a
+// rule of the given kind, for the attribute type at (nil for a type-less
+// extensible match). It reports false when the rule is not implemented or
+// the value is invalid for it, which makes the filter item Undefined.
+func (m *mrMatcher) compile(ruleName string, kind schemas.RuleKind, at *schemas.AttributeType, value []byte) bool {
+	r, ok := schemas.LookupMatchingRule(ruleName)
+	if !ok || r.Kind != kind {
+		return false
+	}
+	m.rule, m.raw = mrRules[r.Name], value
+	switch m.rule {
+	case ruleOID, ruleOIDFirst:
+		m.how = howNames
+		m.names, ok = mrOIDNames(value, at != nil && at.Name() == "objectClass")
+		return ok
+	case ruleBitAnd, ruleBitOr:
+		if m.how = howBitAnd; m.rule == ruleBitOr {
+			m.how = howBitOr
+		}
+		m.bits, ok = mrInt64(value)
+		return ok
+	}
+	m.norm, ok = mrNormalizeAssertion(nil, m.rule, value)
+	return ok
+}
+
+// compileSubstrings prepares the pieces of a substrings assertion
+// (initial or nil, any…, final or nil) for the substrings rule named
+// ruleName, applying RFC 4518's insignificant space handling for
+// substrings to string rules.
+func (m *mrMatcher) compileSubstrings(ruleName string, pieces [][]byte) bool {
+	r, ok := schemas.LookupMatchingRule(ruleName)
+	if !ok || r.Kind != schemas.SubstringsRule || len(pieces) < 2 {
+		return false
+	}
+	m.rule, m.how = mrRules[r.Name], howSubstrings
+	for i, p := range pieces {
+		if p == nil {
+			continue
+		}
+		var n []byte
+		switch m.rule {
+		case ruleCaseIgnore, ruleCaseExact, ruleList:
+			n, ok = mrPrepare(nil, p, m.rule != ruleCaseExact, spPiece)
+			if i == 0 && (len(n) == 0 || n[0] != ' ') {
+				n = append([]byte{' '}, n...)
+			}
+			if i == len(pieces)-1 && (len(n) == 0 || n[len(n)-1] != ' ') {
+				n = append(n, ' ')
+			}
+		case ruleNumeric:
+			n, ok = mrNumericString(nil, p)
+		case ruleTelephone:
+			n, ok = mrPhone(nil, p)
+		default:
+			return false
+		}
+		if !ok {
+			return false
+		}
+		switch {
+		case i == 0:
+			m.initial = n
+		case i == len(pieces)-1:
+			m.final = n
+		default:
+			m.any = append(m.any, n)
+		}
+	}
+	return true
+}
+
+// match compares the attribute value v with the assertion.
+func (m *mrMatcher) match(v []byte) fltValue {
+	var buf [256]byte
+	switch m.how {
+	case howNames:
+		if m.rule == ruleOIDFirst {
+			var ok bool
+			if v, ok = mrFirstComponent(v); !ok {
+				return fltUndefined
+			}
+		}
+		v = bytes.TrimSpace(v)
+		for _, n := range m.names {
+			if len(n) == len(v) && fltEqualFold(v, n) {
+				return fltTrue
+			}
+		}
+		return fltFalse
+	case howBitAnd, howBitOr:
+		n, ok := mrInt64(v)
+		if !ok {
+			return fltUndefined
+		}
+		if m.how == howBitAnd {
+			return fltBool(n&m.bits == m.bits)
+		}
+		return fltBool(n&m.bits != 0)
+	case howSubstrings:
+		var p []byte
+		var ok bool
+		switch m.rule {
+		case ruleCaseIgnore, ruleCaseExact:
+			p, ok = mrPrepare(buf[:0], v, m.rule == ruleCaseIgnore, spValue)
+		case ruleList:
+			p, ok = mrPostal(buf[:0], v, spValue)
+		case ruleNumeric:
+			p, ok = mrNumericString(buf[:0], v)
+		case ruleTelephone:
+			p, ok = mrPhone(buf[:0], v)
+		}
+		if !ok {
+			return fltUndefined
+		}
+		return fltBool(m.substrings(p))
+	case howEqual:
+		if m.rule == ruleDN {
+			if bytes.Equal(v, m.raw) {
+				return fltTrue
+			}
+			n, ok := mrDNUntil(buf[:0], v, m.norm)
+			if !ok {
+				return fltUndefined
+			}
+			return fltBool(bytes.Equal(n, m.norm))
+		}
+	}
+	n, ok := mrNormalize(buf[:0], m.rule, v)
+	if !ok {
+		return fltUndefined
+	}
+	switch m.how {
+	case howGreater:
+		return fltBool(mrCompare(m.rule, n, m.norm) >= 0)
+	case howLess:
+		return fltBool(mrCompare(m.rule, n, m.norm) <= 0)
+	case howBelow:
+		return fltBool(mrCompare(m.rule, n, m.norm) < 0)
+	}
+	return fltBool(bytes.Equal(n, m.norm))
+}
+
+// substrings matches a prepared value against the pieces: initial at the
+// start, final at the end, the any pieces in order in between, none
+// overlapping.
+func (m *mrMatcher) substrings(s []byte) bool {
+	if m.initial != nil {
+		if !bytes.HasPrefix(s, m.initial) {
+			return false
+		}
+		s = s[len(m.initial):]
+	}
+	if m.final != nil {
+		if !bytes.HasSuffix(s, m.final) {
+			return false
+		}
+		s = s[:len(s)-len(m.final)]
+	}
+	for _, a := range m.any {
+		i := bytes.Index(s, a)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(a):]
+	}
+	return true
+}
