@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -340,4 +341,42 @@ func clientMessage(err error) string {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	return msg
+}
+
+// User private groups. By default each user's gidNumber is its own uid
+// number (store.POSIXDefaults.PrimaryGID = 0), as Kanidm and FreeIPA do;
+// NSS clients then look that gid up as a group. The server answers with a
+// computed posixGroup named after the user, which exists as long as the
+// user does, holds no members (the user belongs to it through its
+// gidNumber) and cannot be written. A real group with the same gid or name
+// takes precedence.
+
+// hasPrivateGroup reports whether u's gid is its own uid.
+func hasPrivateGroup(u *store.User) bool { return u.UIDNumber != 0 && u.GIDNumber == u.UIDNumber }
+
+// privateGroupOwner returns the user whose private group is named name,
+// when no real group shadows it.
+func (d *directory) privateGroupOwner(ctx context.Context, name string) (store.User, bool) {
+	u, err := d.store.GetUserByName(ctx, name)
+	if err != nil || !hasPrivateGroup(&u) {
+		return store.User{}, false
+	}
+	if _, err := d.store.GetGroupByGIDNumber(ctx, u.GIDNumber); err == nil {
+		return store.User{}, false
+	}
+	return u, true
+}
+
+// privateGroupEntry is the computed group entry of a user.
+func (d *directory) privateGroupEntry(u *store.User) *ldif.Entry {
+	vals := func(v string) [][]byte { return [][]byte{[]byte(v)} }
+	e := &ldif.Entry{DN: d.groupDN(u.UserName), Attributes: []ldif.Attribute{
+		{Name: "objectClass", Values: [][]byte{[]byte("top"), []byte("posixGroup")}},
+		{Name: "cn", Values: vals(u.UserName)},
+		{Name: "gidNumber", Values: vals(strconv.FormatUint(uint64(u.GIDNumber), 10))},
+		{Name: "description", Values: vals("Private group of user " + u.UserName)},
+		{Name: "createTimestamp", Values: vals(schemas.FormatTime(u.Created))},
+		{Name: "modifyTimestamp", Values: vals(schemas.FormatTime(u.Created))},
+	}}
+	return d.addOperational(e, "posixGroup", false)
 }

@@ -116,6 +116,9 @@ var mrTypes = func() map[string]*mrType {
 	return m
 }()
 
+// mrDNTypes are the types usual in DNs, looked up without hashing.
+var mrDNTypes = [...]*mrType{mrTypes["uid"], mrTypes["cn"], mrTypes["ou"], mrTypes["dc"], mrTypes["o"]}
+
 // mrLookupType finds an attribute type by name or OID given as bytes,
 // case-insensitively, without allocating.
 func mrLookupType(name []byte) *mrType {
@@ -129,6 +132,18 @@ func mrLookupType(name []byte) *mrType {
 			c += 'a' - 'A'
 		}
 		b[i] = c
+	}
+	switch string(b) {
+	case "uid":
+		return mrDNTypes[0]
+	case "cn":
+		return mrDNTypes[1]
+	case "ou":
+		return mrDNTypes[2]
+	case "dc":
+		return mrDNTypes[3]
+	case "o":
+		return mrDNTypes[4]
 	}
 	return mrTypes[string(b)]
 }

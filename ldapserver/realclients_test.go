@@ -301,7 +301,9 @@ func TestRealClientSearch(t *testing.T) {
 			}
 		}
 		slices.Sort(got)
-		if strings.Join(got, ";") != "cn=admins,ou=groups,dc=example,dc=org;cn=staff,ou=groups,dc=example,dc=org;"+
+		// cn=admin, cn=alice and cn=bob are the users' private groups.
+		if strings.Join(got, ";") != "cn=admin,ou=groups,dc=example,dc=org;cn=admins,ou=groups,dc=example,dc=org;"+
+			"cn=alice,ou=groups,dc=example,dc=org;cn=bob,ou=groups,dc=example,dc=org;cn=staff,ou=groups,dc=example,dc=org;"+
 			"dc=example,dc=org;ou=groups,dc=example,dc=org;ou=users,dc=example,dc=org;uid=admin,ou=users,dc=example,dc=org;"+
 			"uid=alice,ou=users,dc=example,dc=org;uid=bob,ou=users,dc=example,dc=org" {
 			t.Errorf("subtree DNs %s:\n%s", got, o)

@@ -138,11 +138,17 @@ func (d *directory) readEntry(ctx context.Context, who identity, dn string) (*ld
 		}
 		return d.readable(d.userEntry(ctx, &u, true), u.ID, a), resultSuccess, ""
 	case tGroup:
-		g, err := d.store.GetGroupByName(ctx, t.name)
-		if err != nil || !a.canSeeGroup() {
+		if !a.canSeeGroup() {
 			return nil, resultNoSuchObject, d.matchedFor(a, t)
 		}
-		return d.groupEntry(&g), resultSuccess, ""
+		g, err := d.store.GetGroupByName(ctx, t.name)
+		if err == nil {
+			return d.groupEntry(&g), resultSuccess, ""
+		}
+		if u, ok := d.privateGroupOwner(ctx, t.name); ok {
+			return d.privateGroupEntry(&u), resultSuccess, ""
+		}
+		return nil, resultNoSuchObject, d.matchedFor(a, t)
 	}
 	return nil, resultNoSuchObject, d.matchedFor(a, t)
 }
@@ -246,8 +252,14 @@ func (d *directory) exists(ctx context.Context, a access, t target) bool {
 		u, err := d.store.GetUserByName(ctx, t.name)
 		return err == nil && a.canSeeUser(u.ID)
 	}
-	_, err := d.store.GetGroupByName(ctx, t.name)
-	return err == nil && a.canSeeGroup()
+	if !a.canSeeGroup() {
+		return false
+	}
+	if _, err := d.store.GetGroupByName(ctx, t.name); err == nil {
+		return true
+	}
+	_, ok := d.privateGroupOwner(ctx, t.name)
+	return ok
 }
 
 // trim empties the values of a typesOnly search.
@@ -470,6 +482,17 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 		}
 		return nil
 	}
+	// A user's private group is served when no real group holds its gid
+	// or its name.
+	private := func(u store.User, err error) error {
+		if err != nil || !hasPrivateGroup(&u) {
+			return nil
+		}
+		if _, err := d.store.GetGroupByName(ctx, u.UserName); err == nil {
+			return nil
+		}
+		return emit(d.privateGroupEntry(&u))
+	}
 	for _, eq := range r.filter.Equalities() {
 		v := string(eq.Value)
 		switch strings.ToLower(eq.Attribute) {
@@ -478,13 +501,21 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 				return nil
 			}
 		case "cn":
-			return one(d.store.GetGroupByName(ctx, v))
+			g, err := d.store.GetGroupByName(ctx, v)
+			if errors.Is(err, store.ErrNotFound) {
+				return private(d.store.GetUserByName(ctx, v))
+			}
+			return one(g, err)
 		case "gidnumber":
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
 			if err != nil {
 				return nil
 			}
-			return one(d.store.GetGroupByGIDNumber(ctx, uint32(n)))
+			g, err := d.store.GetGroupByGIDNumber(ctx, uint32(n))
+			if errors.Is(err, store.ErrNotFound) {
+				return private(d.store.GetUserByUIDNumber(ctx, uint32(n)))
+			}
+			return one(g, err)
 		case "memberuid":
 			return memberOf(d.store.GetUserByName(ctx, v))
 		case "member", "uniquemember":
@@ -497,6 +528,7 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 			return one(d.store.GetGroup(ctx, strings.ToLower(v)))
 		}
 	}
+	names, gids := map[string]bool{}, map[uint32]bool{}
 	after := ""
 	for {
 		page, err := d.store.ListGroups(ctx, store.GroupQuery{After: after, Limit: 256})
@@ -504,14 +536,34 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 			return err
 		}
 		for i := range page {
+			names[strings.ToLower(page[i].DisplayName)], gids[page[i].GIDNumber] = true, true
 			if err := emit(d.groupEntry(&page[i])); err != nil {
 				return err
 			}
 		}
 		if len(page) < 256 {
-			return nil
+			break
 		}
 		after = page[len(page)-1].DisplayName
+	}
+	after = ""
+	for {
+		page, err := d.store.ListUsers(ctx, store.UserQuery{After: after, Limit: 256})
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			u := &page[i]
+			if hasPrivateGroup(u) && !names[strings.ToLower(u.UserName)] && !gids[u.GIDNumber] {
+				if err := emit(d.privateGroupEntry(u)); err != nil {
+					return err
+				}
+			}
+		}
+		if len(page) < 256 {
+			return nil
+		}
+		after = page[len(page)-1].UserName
 	}
 }
 

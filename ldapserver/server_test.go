@@ -260,8 +260,14 @@ func TestSearch(t *testing.T) {
 	if got := dns(search(t, c, root, ldap.ScopeSingleLevel, "(objectClass=*)", "1.1")); got != "ou=users,"+root+";ou=groups,"+root {
 		t.Errorf("one-level under the root: %s", got)
 	}
-	if n := len(search(t, c, root, ldap.ScopeWholeSubtree, "(objectClass=*)", "1.1")); n != 1+2+3+2 {
+	// root, 2 OUs, 3 users, 2 groups, 3 private groups
+	if n := len(search(t, c, root, ldap.ScopeWholeSubtree, "(objectClass=*)", "1.1")); n != 1+2+3+2+3 {
 		t.Errorf("subtree: %d entries", n)
+	}
+	// The private group of a user, by gid and by name.
+	gid := search(t, c, bobDN, ldap.ScopeBaseObject, "(objectClass=*)", "gidNumber")[0].GetAttributeValue("gidNumber")
+	if got := dns(search(t, c, "ou=groups,"+root, ldap.ScopeWholeSubtree, "(&(objectClass=posixGroup)(gidNumber="+gid+"))", "cn")); got != "cn=bob,ou=groups,"+root {
+		t.Errorf("bob's private group: %q", got)
 	}
 	// Groups by member and memberUid, as nslcd asks.
 	if got := dns(search(t, c, "ou=groups,"+root, ldap.ScopeWholeSubtree, "(&(objectClass=posixGroup)(memberUid=bob))", "cn")); got != "cn=staff,ou=groups,"+root {
