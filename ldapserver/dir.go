@@ -153,6 +153,9 @@ type access struct {
 }
 
 func (d *directory) access(who identity) access {
+	if who.acc != nil {
+		return *who.acc
+	}
 	a := access{selfID: who.userID, bound: who.userID != ""}
 	if !a.bound {
 		a.whole = d.cfg.AnonymousRead
@@ -182,7 +185,8 @@ func (a access) canSeeStructure() bool     { return a.whole || a.bound }
 // privateAttrs are readable only with passwords (manage_users).
 var privateAttrs = map[string]bool{"userpassword": true, "pwdfailuretime": true}
 
-// readable reports whether attribute attr of a user entry may be read.
+// readable reports whether attribute attr (canonical name) of a user
+// entry may be read.
 func (a access) readable(userID, attr string) bool {
 	attr = strings.ToLower(attr)
 	if privateAttrs[attr] {

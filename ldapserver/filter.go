@@ -1,11 +1,11 @@
 package ldapserver
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
@@ -48,6 +48,11 @@ var ErrFilterLimit = errors.New("filter over the server's limits")
 // A filter item names an attribute type and matches the values of the
 // type and of its subtypes (name matches cn and sn), with any options
 // ((cn=x) matches cn;lang-fr values; (cn;lang-fr=x) matches only those).
+// Approximate matches use the equality rule. (objectClass=x) also matches
+// the entries of x's subclasses, as in OpenLDAP, and (objectClass=*) every
+// entry. Extensible matches take the rules of the registry, including
+// integerBitAndMatch and integerBitOrMatch, and dnAttributes; substrings
+// rules are not accepted there (the item is Undefined, as in OpenLDAP).
 type Filter struct {
 	root  fltNode
 	attrs []string
@@ -182,39 +187,38 @@ func (c *fltCompiler) build(p *ber.Packet, depth int) (fltNode, error) {
 		if len(kids) != 2 {
 			return nil, errFilterShape
 		}
-		op := map[ber.Tag]fltOp{ldap.FilterEqualityMatch: opEqual, ldap.FilterGreaterOrEqual: opGreater,
-			ldap.FilterLessOrEqual: opLess, ldap.FilterApproxMatch: opApprox}[p.Tag]
+		op := opEqual
+		switch p.Tag {
+		case ldap.FilterGreaterOrEqual:
+			op = opGreater
+		case ldap.FilterLessOrEqual:
+			op = opLess
+		case ldap.FilterApproxMatch:
+			op = opApprox
+		}
 		return c.item(&fltItem{op: op, desc: string(data(0)), value: slices.Clone(data(1))}), nil
 	case ldap.FilterSubstrings:
 		if len(kids) != 2 {
 			return nil, errFilterShape
 		}
-		it := &fltItem{op: opSubstrings, desc: string(data(0))}
-		for i, k := range kids[1].Children {
+		// pieces: initial (or nil), any…, final (or nil).
+		var initial, final []byte
+		var anys [][]byte
+		parts := kids[1].Children
+		for i, k := range parts {
 			v := slices.Clone(k.Data.Bytes())
 			switch {
 			case k.Tag == ldap.FilterSubstringsInitial && i == 0:
-				it.pieces = append(it.pieces, v)
-			case k.Tag == ldap.FilterSubstringsFinal && i == len(kids[1].Children)-1:
-				if i == 0 {
-					it.pieces = append(it.pieces, nil)
-				}
-				it.pieces = append(it.pieces, v)
+				initial = v
+			case k.Tag == ldap.FilterSubstringsFinal && i == len(parts)-1:
+				final = v
 			case k.Tag == ldap.FilterSubstringsAny:
-				if i == 0 {
-					it.pieces = append(it.pieces, nil)
-				}
-				it.pieces = append(it.pieces, v)
-				if i == len(kids[1].Children)-1 {
-					it.pieces = append(it.pieces, nil)
-				}
+				anys = append(anys, v)
 			default:
 				return nil, errFilterShape
 			}
 		}
-		for len(it.pieces) < 2 { // initial only, or no piece at all
-			it.pieces = append(it.pieces, nil)
-		}
+		it := &fltItem{op: opSubstrings, desc: string(data(0)), pieces: append(append([][]byte{initial}, anys...), final)}
 		return c.item(it), nil
 	case ldap.FilterExtensibleMatch:
 		it := &fltItem{op: opExtensible}
@@ -237,6 +241,10 @@ func (c *fltCompiler) build(p *ber.Packet, depth int) (fltNode, error) {
 
 // item resolves an item's attribute type and prepares its assertion.
 func (c *fltCompiler) item(it *fltItem) fltNode {
+	if it.desc == "" && it.op != opExtensible {
+		it.undefined = true
+		return it
+	}
 	if it.desc != "" {
 		typ, opts, _ := strings.Cut(it.desc, ";")
 		at, ok := schemas.LookupAttribute(typ)
@@ -301,8 +309,7 @@ func (c *fltCompiler) extensible(it *fltItem) bool {
 	}
 	switch rule.Kind {
 	case schemas.SubstringsRule:
-		pieces, ok := fltParseSubstrings(it.value)
-		return ok && it.m.compileSubstrings(rule.Name, pieces)
+		return false // as in OpenLDAP: a Substring Assertion is not an AssertionValue here
 	case schemas.OrderingRule:
 		ok := it.m.compile(rule.Name, schemas.OrderingRule, it.at, it.value)
 		it.m.how = howBelow
@@ -311,26 +318,36 @@ func (c *fltCompiler) extensible(it *fltItem) bool {
 	return it.m.compile(rule.Name, schemas.EqualityRule, it.at, it.value)
 }
 
-// fltTypeNames lists the lower-case names and OIDs of a type and of its
-// subtypes, the canonical name first.
+// fltTypeNames returns the lower-case names and OIDs of a type and of its
+// subtypes, the canonical name first. The slice is shared: read only.
 func fltTypeNames(at *schemas.AttributeType) []string {
-	var names []string
+	return fltTypeNamesIndex()[at]
+}
+
+var fltTypeNamesIndex = sync.OnceValue(func() map[*schemas.AttributeType][]string {
+	own := map[*schemas.AttributeType][]string{}
 	for _, t := range schemas.AttributeTypes() {
-		for s, depth := t, 0; s != nil && depth < 16; depth++ {
-			if s == at {
-				names = append(names, strings.ToLower(t.Name()))
-				for _, n := range append(t.Names[1:], t.OID) {
-					names = append(names, strings.ToLower(n))
-				}
-				break
-			}
-			s, _ = schemas.LookupAttribute(s.Sup)
+		for _, n := range t.Names {
+			own[t] = append(own[t], strings.ToLower(n))
+		}
+		own[t] = append(own[t], t.OID)
+	}
+	index := map[*schemas.AttributeType][]string{}
+	for t, names := range own {
+		index[t] = append(index[t][:0:0], names...)
+	}
+	for _, t := range schemas.AttributeTypes() {
+		for depth, s := 0, fltSupertype(t); s != nil && depth < 16; depth, s = depth+1, fltSupertype(s) {
+			index[s] = append(index[s], own[t]...)
 		}
 	}
-	if i := slices.Index(names, strings.ToLower(at.Name())); i > 0 {
-		names[0], names[i] = names[i], names[0]
-	}
-	return names
+	return index
+})
+
+// fltSupertype returns t's supertype, or nil.
+func fltSupertype(t *schemas.AttributeType) *schemas.AttributeType {
+	s, _ := schemas.LookupAttribute(t.Sup)
+	return s
 }
 
 // fltValidDescription reports whether s is an RFC 4512 attribute
@@ -350,45 +367,6 @@ func fltValidDescription(s string) bool {
 		}
 	}
 	return true
-}
-
-// fltParseSubstrings reads a Substring Assertion (RFC 4517 section
-// 3.3.30), the value of an extensible match with a substrings rule:
-// pieces separated by "*", with \2A and \5C escapes.
-func fltParseSubstrings(v []byte) ([][]byte, bool) {
-	parts := bytes.Split(v, []byte{'*'})
-	if len(parts) < 2 {
-		return nil, false
-	}
-	pieces := make([][]byte, 0, len(parts))
-	for i, p := range parts {
-		u := make([]byte, 0, len(p))
-		for j := 0; j < len(p); j++ {
-			if p[j] == '\\' {
-				if j+2 >= len(p) {
-					return nil, false
-				}
-				switch strings.ToUpper(string(p[j+1 : j+3])) {
-				case "2A":
-					u = append(u, '*')
-				case "5C":
-					u = append(u, '\\')
-				default:
-					return nil, false
-				}
-				j += 2
-				continue
-			}
-			u = append(u, p[j])
-		}
-		if len(u) == 0 && (i == 0 || i == len(parts)-1) {
-			u = nil
-		} else if len(u) == 0 {
-			continue
-		}
-		pieces = append(pieces, u)
-	}
-	return pieces, true
 }
 
 // Match reports whether the filter is TRUE for e; FALSE and Undefined
@@ -462,8 +440,13 @@ func (it *fltItem) eval(e *ldif.Entry) fltValue {
 			}
 		}
 	}
-	if it.dnAttrs && it.evalDN(e) == fltTrue {
-		return fltTrue
+	if it.dnAttrs {
+		switch it.evalDN(e) {
+		case fltTrue:
+			return fltTrue
+		case fltUndefined:
+			r = fltUndefined
+		}
 	}
 	return r
 }

@@ -1,11 +1,21 @@
 package ldapserver
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
 
 	"github.com/canaille-go/canaille/store/ldif"
 )
@@ -183,7 +193,7 @@ func TestAttributes(t *testing.T) {
 // benchUser is a typical user entry with 20 attributes.
 func benchUser(i int) *ldif.Entry {
 	uid := fmt.Sprintf("user%06d", i)
-	return testEntry("uid="+uid+",ou=users,dc=example,dc=org",
+	return mkEntry("uid="+uid+",ou=users,dc=example,dc=org",
 		"objectClass", "top", "objectClass", "person", "objectClass", "organizationalPerson",
 		"objectClass", "inetOrgPerson", "objectClass", "posixAccount", "objectClass", "shadowAccount",
 		"uid", uid, "cn", "User "+uid, "sn", "Number "+uid, "givenName", "User", "displayName", "User "+uid,
@@ -196,7 +206,7 @@ func benchUser(i int) *ldif.Entry {
 
 func BenchmarkMatch(b *testing.B) {
 	hit, miss := benchUser(123), benchUser(124)
-	group := testEntry("cn=staff,ou=groups,dc=example,dc=org", "objectClass", "top", "objectClass", "groupOfNames",
+	group := mkEntry("cn=staff,ou=groups,dc=example,dc=org", "objectClass", "top", "objectClass", "groupOfNames",
 		"objectClass", "posixGroup", "cn", "staff", "gidNumber", "10000")
 	members := ldif.Attribute{Name: "member"}
 	for i := range 1000 {
@@ -243,7 +253,8 @@ func BenchmarkCompileFilter(b *testing.B) {
 func TestMatchDoesNotAllocate(t *testing.T) {
 	e := benchUser(123)
 	for _, s := range []string{"(&(objectClass=posixAccount)(uid=user000123))", "(cn=*ser*)",
-		"(&(uidNumber>=10000)(!(mail=x@y)))", "(member=uid=a,dc=x)", "(telephoneNumber=+33123456789)"} {
+		"(&(uidNumber>=10000)(!(mail=x@y)))", "(member=uid=a,dc=x)", "(telephoneNumber=+33123456789)",
+		"(createTimestamp>=20250101000000Z)", "(entryUUID=7d444840-9dc0-11d1-b245-5ffdce74fad2)", "(objectClass=person)"} {
 		f, err := CompileFilter(s)
 		if err != nil {
 			t.Fatal(err)
@@ -252,4 +263,353 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 			t.Errorf("%s: %v allocations per Match", s, n)
 		}
 	}
+}
+
+// The cross-check runs filters against a real OpenLDAP slapd holding the
+// fixture below and against Match over the same entries, and requires the
+// same entries. It is skipped when slapd is not installed (Debian:
+// apt-get install slapd ldap-utils).
+
+const (
+	slapdPath    = "/usr/sbin/slapd"
+	slapaddPath  = "/usr/sbin/slapadd"
+	slapSchemas  = "/etc/ldap/schema"
+	slapModules  = "/usr/lib/ldap"
+	crossBase    = "dc=example,dc=org"
+	crossFixture = `dn: dc=example,dc=org
+objectClass: top
+objectClass: dcObject
+objectClass: organization
+dc: example
+o: Example
+
+dn: ou=users,dc=example,dc=org
+objectClass: top
+objectClass: organizationalUnit
+ou: users
+
+dn: ou=groups,dc=example,dc=org
+objectClass: top
+objectClass: organizationalUnit
+ou: groups
+description: Groups
+
+dn: uid=alice,ou=users,dc=example,dc=org
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: inetOrgPerson
+objectClass: posixAccount
+objectClass: shadowAccount
+uid: alice
+cn: Alice Smith
+cn: Zed
+sn: Smith
+givenName: Alice
+displayName: Alice  Smith
+mail: Alice@Example.org
+telephoneNumber: +1 555-1234
+postalAddress: 1 Rue X$75000 PARIS
+labeledURI: https://example.org/Alice
+description: a*b (test)
+title: Engineer
+employeeNumber: 42
+uidNumber: 1000
+gidNumber: 1000
+homeDirectory: /home/alice
+loginShell: /bin/bash
+shadowMax: 99
+memberOf: cn=admins,ou=groups,dc=example,dc=org
+entryUUID: 7d444840-9dc0-11d1-b245-5ffdce74fad2
+createTimestamp: 20250304050607Z
+modifyTimestamp: 20250610101010Z
+
+dn: uid=bob,ou=users,dc=example,dc=org
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: bob
+cn: Bob O'Brien
+sn: O'Brien
+mail: bob@example.org
+uidNumber: 1001
+gidNumber: 1000
+homeDirectory: /home/bob
+memberOf: cn=staff,ou=groups,dc=example,dc=org
+entryUUID: 1b4e28ba-2fa1-11d2-883f-0016d3cca427
+createTimestamp: 20240101000000Z
+modifyTimestamp: 20240101000000Z
+
+dn: uid=elodie,ou=users,dc=example,dc=org
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: elodie
+cn:: w4lsb2RpZSBNw7xsbGVy
+sn:: TcO8bGxlcg==
+mail: elodie@example.org
+telephoneNumber: +33 1 23 45 67 89
+uidNumber: 2000
+gidNumber: 2000
+homeDirectory: /home/elodie
+memberOf: cn=admins,ou=groups,dc=example,dc=org
+entryUUID: 9e107d9d-372b-4f5b-8e2b-2b5a3e1c9f00
+createTimestamp: 20250304050607Z
+modifyTimestamp: 20251231235959Z
+
+dn: uid=carol,ou=users,dc=example,dc=org
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: inetOrgPerson
+uid: carol
+cn: carol
+sn: C
+description: no posix
+entryUUID: 2c5ea4c0-4067-11e9-8bad-9b1deb4d3b7d
+createTimestamp: 20230101000000Z
+modifyTimestamp: 20230101000000Z
+
+dn: uid=svc\, daily,ou=users,dc=example,dc=org
+objectClass: top
+objectClass: account
+objectClass: posixAccount
+uid: svc, daily
+cn: svc
+uidNumber: 3000
+gidNumber: 3000
+homeDirectory: /var/lib/svc
+description: Service (backup)
+entryUUID: 00000000-0000-0000-0000-000000000001
+createTimestamp: 20250505050505Z
+modifyTimestamp: 20250505050505Z
+
+dn: cn=admins,ou=groups,dc=example,dc=org
+objectClass: top
+objectClass: groupOfNames
+cn: admins
+member: UID=Alice, OU=Users,DC=Example,DC=org
+member: uid=elodie,ou=users,dc=example,dc=org
+owner: uid=alice,ou=users,dc=example,dc=org
+description: Directory administrators
+
+dn: cn=staff,ou=groups,dc=example,dc=org
+objectClass: top
+objectClass: groupOfNames
+cn: staff
+member: uid=bob,ou=users,dc=example,dc=org
+member: uid=svc\2C daily,ou=users,dc=example,dc=org
+description: Staff members
+
+dn: cn=devs,ou=groups,dc=example,dc=org
+objectClass: top
+objectClass: posixGroup
+cn: devs
+gidNumber: 3000
+memberUid: alice
+memberUid: bob
+`
+)
+
+// crossFilters are the filters of the cross-check.
+var crossFilters = []string{
+	"(objectClass=*)", "(objectClass=person)", "(objectClass=2.5.6.6)", "(objectClass=PosixAccount)",
+	"(objectClass=organizationalPerson)", "(!(objectClass=posixAccount))", "(objectClass=groupOfNames)",
+	"(objectClass=posixGroup)", "(objectClass=top)", "(objectClass=account)",
+	"(uid=alice)", "(uid=ALICE)", "(UID= alice )", "(userid=bob)", "(uid=svc, daily)", "(uid=svc,  DAILY)",
+	"(cn=alice smith)", "(cn=ALICE   SMITH)", "(cn=*smith)", "(cn=al*)", "(cn=*li*)", "(cn=a*e*h)", "(cn=zed)",
+	"(cn=\\c3\\a9lodie m\\c3\\bcller)", "(sn=M\\c3\\bcller)", "(cn=*\\c3\\bc*)", "(cn=\\c3\\89L*)",
+	"(cn=bob o'brien)", "(sn=o'*)", "(displayName=alice smith)", "(displayName=*e  s*)",
+	"(mail=ALICE@example.ORG)", "(mail=*@example.org)", "(mail=*@EXAMPLE.ORG)", "(mail=*)", "(!(mail=*))",
+	"(description=a\\2a*)", "(description=*\\28test\\29)", "(description=*\\28backup\\29)", "(description=a\\2ab*)",
+	"(telephoneNumber=+15551234)", "(telephoneNumber=*555*)", "(telephoneNumber=+33123456789)",
+	"(telephoneNumber=+33 1-23-45-67-89)", "(telephoneNumber=*67 89)",
+	"(postalAddress=1 rue x$75000 paris)", "(postalAddress=*paris)", "(postalAddress=1 RUE*)",
+	"(labeledURI=https://example.org/Alice)", "(labeledURI=https://example.org/alice)",
+	"(homeDirectory=/home/alice)", "(homeDirectory=/HOME/alice)", "(loginShell=*)",
+	"(uidNumber=1000)", "(uidNumber>=1001)", "(uidNumber<=1001)", "(gidNumber>=2000)", "(uidNumber=abc)",
+	"(!(uidNumber=abc))", "(employeeNumber=42)",
+	"(!(mail=bob@example.org))", "(!(foo=bar))", "(foo=*)", "(!(foo=*))", "(cn>=b)", "(!(cn>=b))",
+	"(member=uid=alice,ou=users,dc=example,dc=org)", "(member=UID=ALICE, OU=Users,DC=Example,DC=org)",
+	"(member=uid=svc\\5c, daily,ou=users,dc=example,dc=org)", "(member=uid=svc\\5c2c daily,ou=users,dc=example,dc=org)",
+	"(owner=uid=alice,ou=users,dc=example,dc=org)", "(member=uid=nobody,dc=example,dc=org)",
+	"(memberOf=cn=admins,ou=groups,dc=example,dc=org)", "(memberOf=CN=Staff,OU=Groups,DC=example,DC=org)",
+	"(memberUid=alice)", "(memberUid=Alice)", "(!(memberUid=alice))",
+	"(entryDN=uid=alice,ou=users,dc=example,dc=org)", "(entryDN=OU=Users,dc=EXAMPLE,dc=org)",
+	"(hasSubordinates=TRUE)", "(hasSubordinates=FALSE)",
+	"(entryUUID=7D444840-9DC0-11D1-B245-5FFDCE74FAD2)", "(&(uid=*)(entryUUID>=7d444840-9dc0-11d1-b245-5ffdce74fad2))",
+	"(&(uid=*)(createTimestamp>=20250101000000Z))", "(&(uid=*)(modifyTimestamp<=20240101000000Z))",
+	"(&(uid=*)(createTimestamp=20250304060607+0100))", "(&(uid=*)(modifyTimestamp>=20250610101010.5Z))",
+	"(&(uid=*)(!(modifyTimestamp>=20250610101010.5Z)))",
+	"(&(objectClass=posixAccount)(uid=alice))", "(|(uid=alice)(uid=bob))", "(&(objectClass=person)(!(uid=alice)))",
+	"(|(foo=bar)(uid=alice))", "(&(foo=bar)(uid=alice))", "(!(|(foo=bar)(uid=alice)))", "(!(&(foo=bar)(uid=bob)))",
+	"(&(objectClass=posixAccount)(|(uidNumber>=2000)(memberOf=cn=staff,ou=groups,dc=example,dc=org)))",
+	"(cn:caseExactMatch:=Alice Smith)", "(cn:caseExactMatch:=alice smith)", "(uidNumber:integerMatch:=1000)",
+	"(uidNumber:1.2.840.113556.1.4.803:=8)", "(uidNumber:1.2.840.113556.1.4.804:=24)", "(cn:integerMatch:=1)",
+	"(uidNumber:integerOrderingMatch:=1001)",
+	"(ou:dn:=users)", "(:dn:caseIgnoreMatch:=groups)", "(:caseExactMatch:=Zed)", "(cn:=ZED)",
+	"(&)", "(|)", "(!(|))", "(uid:dn:=alice)", "(member:distinguishedNameMatch:=uid=bob,ou=users,dc=example,dc=org)",
+	"(objectClass=extensibleObject)", "(2.5.4.3=carol)", "(commonName=CAROL)", "(cn;lang-fr=carol)",
+	"(cn=)", "(!(cn=))", "(description=Groups)", "(!(mail=))", "(!(homeDirectory=))", "(!(telephoneNumber=))",
+	"(cn:caseIgnoreSubstringsMatch:=*LI*)",
+	// Known differences, see crossDifferences.
+	"(shadowMax<=100)",
+}
+
+// crossDifferences are the filters for which Match deliberately differs
+// from OpenLDAP with its stock schemas.
+var crossDifferences = map[string]string{
+	"(shadowMax<=100)": "rfc2307bis gives shadowMax an ordering rule, which the nis schema lacks",
+}
+
+// crossEntries reads the fixture and adds what slapd computes: entryDN
+// and hasSubordinates.
+func crossEntries(t *testing.T) []*ldif.Entry {
+	t.Helper()
+	r := ldif.NewReader(strings.NewReader(crossFixture))
+	var entries []*ldif.Entry
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	for _, e := range entries {
+		sub := "FALSE"
+		for _, o := range entries {
+			if parent, ok := strings.CutPrefix(o.DN, strings.SplitN(o.DN, ",", 2)[0]+","); ok && strings.EqualFold(parent, e.DN) {
+				sub = "TRUE"
+			}
+		}
+		e.Attributes = append(e.Attributes, ldif.Attribute{Name: "entryDN", Values: [][]byte{[]byte(e.DN)}},
+			ldif.Attribute{Name: "hasSubordinates", Values: [][]byte{[]byte(sub)}})
+	}
+	return entries
+}
+
+// startCrossSlapd loads the fixture into a throwaway OpenLDAP database with
+// slapadd and starts slapd on a free loopback port, with the memberof
+// module (for the memberOf schema) and the sssvlv overlay (server-side
+// sort). It returns a bound connection; slapd is stopped, by its PID,
+// when the test ends.
+func startCrossSlapd(t *testing.T) *ldap.Conn {
+	t.Helper()
+	for _, p := range []string{slapdPath, slapaddPath, slapSchemas + "/nis.schema", slapModules + "/sssvlv.la", slapModules + "/memberof.la"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("OpenLDAP is not installed (%s is missing); install it with: apt-get install slapd ldap-utils", p)
+		}
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db")
+	if err := os.Mkdir(db, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var conf strings.Builder
+	for _, s := range []string{"core", "cosine", "inetorgperson", "nis"} {
+		fmt.Fprintf(&conf, "include %s/%s.schema\n", slapSchemas, s)
+	}
+	fmt.Fprintf(&conf, "modulepath %s\nmoduleload back_mdb\nmoduleload memberof\nmoduleload sssvlv\n", slapModules)
+	fmt.Fprintf(&conf, "pidfile %s\nsizelimit unlimited\n", filepath.Join(dir, "slapd.pid"))
+	fmt.Fprintf(&conf, "database mdb\nsuffix %q\nrootdn %q\ndirectory %s\noverlay sssvlv\n", crossBase, "cn=admin,"+crossBase, db)
+	confPath, ldifPath := filepath.Join(dir, "slapd.conf"), filepath.Join(dir, "fixture.ldif")
+	if err := os.WriteFile(confPath, []byte(conf.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ldifPath, []byte(crossFixture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, slapaddPath, "-f", confPath, "-l", ldifPath).CombinedOutput(); err != nil {
+		t.Fatalf("slapadd: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var logs bytes.Buffer
+	cmd := exec.Command(slapdPath, "-h", "ldap://"+addr+"/", "-f", confPath, "-d", "0")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	var conn *ldap.Conn
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if conn, err = ldap.DialURL("ldap://" + addr); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slapd did not start: %v\n%s", err, logs.String())
+		}
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// canonicalDNs returns the canonical forms of DNs, sorted.
+func canonicalDNs(t *testing.T, dns []string) []string {
+	t.Helper()
+	out := make([]string, len(dns))
+	for i, dn := range dns {
+		n, ok := NormalizeValue("entryDN", []byte(dn))
+		if !ok {
+			t.Fatalf("bad DN %q", dn)
+		}
+		out[i] = n
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestCrossCheckOpenLDAP requires Match to select the same fixture
+// entries as OpenLDAP for each of crossFilters.
+func TestCrossCheckOpenLDAP(t *testing.T) {
+	conn := startCrossSlapd(t)
+	entries := crossEntries(t)
+	for _, s := range crossFilters {
+		res, err := conn.Search(ldap.NewSearchRequest(crossBase, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+			0, 0, false, s, []string{"1.1"}, nil))
+		if err != nil {
+			t.Errorf("%s: slapd: %v", s, err)
+			continue
+		}
+		var want, got []string
+		for _, e := range res.Entries {
+			want = append(want, e.DN)
+		}
+		f, err := CompileFilter(s)
+		if err != nil {
+			t.Errorf("%s: %v", s, err)
+			continue
+		}
+		for _, e := range entries {
+			if f.Match(e) {
+				got = append(got, e.DN)
+			}
+		}
+		w, g := canonicalDNs(t, want), canonicalDNs(t, got)
+		switch why := crossDifferences[s]; {
+		case why != "" && slices.Equal(w, g):
+			t.Errorf("%s: expected a difference (%s), got none", s, why)
+		case why != "":
+			t.Logf("%s: known difference (%s):\n  slapd %q\n  Match %q", s, why, w, g)
+		case !slices.Equal(w, g):
+			t.Errorf("%s:\n  slapd %q\n  Match %q", s, w, g)
+		}
+	}
+	t.Logf("%d filters compared with slapd, %d known differences", len(crossFilters), len(crossDifferences))
 }

@@ -217,7 +217,9 @@ func (s *Server) relay(se *session, inner net.Conn) {
 			}
 			return
 		}
-		if err := se.write(frame); err != nil {
+		// Frames that arrived together leave together: flush only when
+		// nothing more is buffered (the engine writes whole frames).
+		if err := se.relayWrite(frame, r.Buffered() == 0); err != nil {
 			se.conn.Close()
 			inner.Close()
 			return

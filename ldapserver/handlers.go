@@ -29,13 +29,14 @@ func (e *engine) search(w *gldap.ResponseWriter, r *gldap.Request) {
 	}
 	req := searchRequest{msgID: m.GetID(), base: m.BaseDN, scope: m.Scope, sizeLimit: m.SizeLimit,
 		timeLimit: m.TimeLimit, typesOnly: m.TypesOnly, filter: m.Filter, attrs: m.Attributes, controls: m.Controls}
+	// Entries go straight to the client, encoded in one pass; the
+	// SearchResultDone follows through gldap and the relay, after them.
 	res := e.srv.dir.search(e.srv.ctx, se, req, func(ent *ldif.Entry) error {
-		resp := r.NewSearchResponseEntry(ent.DN)
-		for _, a := range ent.Attributes {
-			resp.AddAttribute(a.Name, valuesOf(a.Values))
-		}
-		return w.Write(resp)
+		return se.relayWrite(encodeEntry(req.msgID, ent, false), false)
 	})
+	if err := se.flush(); err != nil {
+		return
+	}
 	se.abandoned.Delete(req.msgID)
 	if res.code == resultOther && se.isAbandoned(req.msgID) {
 		return // abandoned: no response (RFC 4511 4.11)

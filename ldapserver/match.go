@@ -16,9 +16,10 @@ import (
 )
 
 // This file implements the matching rules of the schema registry
-// (schemas.MatchingRules): how values are normalised, compared and
-// ordered. Normal forms are built by appending to a caller's buffer, so
-// that matching an ASCII value allocates nothing.
+// (schemas.MatchingRules): the normal form in which each rule compares
+// values; sort.go compares normal forms (filter assertions, ordering).
+// Normal forms are built by appending to a caller's buffer, so that
+// matching an ASCII value allocates nothing.
 //
 // String rules follow RFC 4518 in its practical form: control and format
 // characters are dropped, other white space becomes SPACE, the
@@ -116,7 +117,8 @@ var mrTypes = func() map[string]*mrType {
 	return m
 }()
 
-// mrDNTypes are the types usual in DNs, looked up without hashing.
+// mrDNTypes are the types usual in DNs, which mrLookupType finds without
+// hashing.
 var mrDNTypes = [...]*mrType{mrTypes["uid"], mrTypes["cn"], mrTypes["ou"], mrTypes["dc"], mrTypes["o"]}
 
 // mrLookupType finds an attribute type by name or OID given as bytes,
@@ -188,28 +190,22 @@ func mrPrepare(dst, v []byte, fold bool, mode int) ([]byte, bool) {
 func mrPrepareSlow(dst, v []byte, fold bool, mode int) ([]byte, bool) {
 	var tmp [256]byte
 	mapped := tmp[:0]
-	ascii := true
 	for _, c := range v {
 		switch {
 		case c >= utf8.RuneSelf:
-			ascii = false
+			var ok bool
+			if mapped, ok = mrMapUnicode(v, fold); !ok {
+				return dst, false
+			}
+			return mrSpaces(dst, mapped, mode), true
 		case c == ' ' || '\t' <= c && c <= '\r':
-			mapped = append(mapped, ' ')
+			c = ' '
 		case c < ' ' || c == 0x7f:
+			continue
 		case fold && 'A' <= c && c <= 'Z':
-			mapped = append(mapped, c+'a'-'A')
-		default:
-			mapped = append(mapped, c)
+			c += 'a' - 'A'
 		}
-		if !ascii {
-			break
-		}
-	}
-	if !ascii {
-		var ok bool
-		if mapped, ok = mrMapUnicode(v, fold); !ok {
-			return dst, false
-		}
+		mapped = append(mapped, c)
 	}
 	return mrSpaces(dst, mapped, mode), true
 }
@@ -402,53 +398,6 @@ func mrInteger(dst, v []byte) ([]byte, bool) {
 	return append(dst, v...), true
 }
 
-// mrIntCompare compares two canonical integers numerically.
-func mrIntCompare(a, b []byte) int {
-	an, bn := len(a) > 0 && a[0] == '-', len(b) > 0 && b[0] == '-'
-	switch {
-	case an && !bn:
-		return -1
-	case bn && !an:
-		return 1
-	}
-	c := len(a) - len(b)
-	if c == 0 {
-		c = bytes.Compare(a, b)
-	}
-	if an {
-		c = -c
-	}
-	return max(-1, min(c, 1))
-}
-
-// mrInt64 parses a canonical integer for the bitwise rules.
-func mrInt64(v []byte) (int64, bool) {
-	var tmp [24]byte
-	n, ok := mrInteger(tmp[:0], v)
-	if !ok || len(n) > 20 {
-		return 0, false
-	}
-	neg := n[0] == '-'
-	if neg {
-		n = n[1:]
-	}
-	var u uint64
-	for _, c := range n {
-		d := uint64(c - '0')
-		if u > (1<<63-d)/10 {
-			return 0, false
-		}
-		u = u*10 + d
-	}
-	if neg {
-		return -int64(u), true
-	}
-	if u > 1<<63-1 {
-		return 0, false
-	}
-	return int64(u), true
-}
-
 // mrBits checks a Bit String, '0101'B.
 func mrBits(v []byte) bool {
 	if len(v) < 3 || v[0] != '\'' || v[len(v)-2] != '\'' || v[len(v)-1] != 'B' {
@@ -536,50 +485,6 @@ func mrValidOID(s string) bool {
 	return true
 }
 
-// mrOIDNames returns the names and OIDs, lower case, that an
-// objectIdentifierMatch assertion accepts: those of the class, attribute
-// type or matching rule named, and, for objectClass assertions
-// (subclasses), those of its subclasses, so that (objectClass=person)
-// matches an inetOrgPerson entry. ok is false for an invalid assertion.
-func mrOIDNames(v []byte, subclasses bool) (names []string, ok bool) {
-	s := string(bytes.TrimSpace(v))
-	if !mrValidOID(s) {
-		return nil, false
-	}
-	add := func(oid string, ns []string) {
-		for _, n := range append([]string{oid}, ns...) {
-			names = append(names, strings.ToLower(n))
-		}
-	}
-	if o, found := schemas.LookupObjectClass(s); found {
-		for _, c := range schemas.ObjectClasses() {
-			if c == o || subclasses && mrSubclassOf(c, o, 0) {
-				add(c.OID, c.Names)
-			}
-		}
-		return names, true
-	}
-	if a, found := schemas.LookupAttribute(s); found {
-		add(a.OID, a.Names)
-	} else if r, found := schemas.LookupMatchingRule(s); found {
-		add(r.OID, []string{r.Name})
-	} else {
-		names = []string{strings.ToLower(s)}
-	}
-	return names, true
-}
-
-// mrSubclassOf reports whether c derives from o.
-func mrSubclassOf(c, o *schemas.ObjectClass, depth int) bool {
-	for _, s := range c.Sup {
-		sc, ok := schemas.LookupObjectClass(s)
-		if ok && depth < 16 && (sc == o || mrSubclassOf(sc, o, depth+1)) {
-			return true
-		}
-	}
-	return false
-}
-
 // mrFirstComponent returns the first component of an RFC 4512
 // description, "( 2.5.4.3 NAME …" giving 2.5.4.3.
 func mrFirstComponent(v []byte) ([]byte, bool) {
@@ -619,7 +524,7 @@ func mrDNUntil(dst, v, want []byte) ([]byte, bool) {
 // mrDNFast is the fast path of mrDNUntil; ok is false when v is not a
 // simple DN.
 func mrDNFast(dst, v, want []byte) ([]byte, bool) {
-	if bytes.ContainsAny(v, "\\\"+;#<>\x00") || !mrDNSimple(v) {
+	if !mrDNSimple(v) {
 		return dst, false
 	}
 	start := len(dst)
@@ -645,40 +550,48 @@ func mrDNFast(dst, v, want []byte) ([]byte, bool) {
 	return dst, true
 }
 
-// mrDNSimple reports whether v, free of special characters, is a
-// non-empty sequence of type=value RDNs of known types with string
-// equality rules and ASCII values.
-func mrDNSimple(v []byte) bool {
-	if len(v) == 0 {
-		return false
+// mrDNSpecial marks the bytes that take a DN off the fast path.
+var mrDNSpecial = func() (t [256]bool) {
+	for _, c := range []byte("\\\"+;#<>\x00") {
+		t[c] = true
 	}
-	for len(v) > 0 {
-		rdn := v
-		if j := bytes.IndexByte(v, ','); j >= 0 {
-			rdn, v = v[:j], v[j+1:]
-			if len(v) == 0 {
-				return false // trailing comma
+	for c := utf8.RuneSelf; c < len(t); c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// mrDNSimple reports whether v is a non-empty sequence of type=value
+// RDNs of known types with string equality rules, ASCII values and no
+// special characters, in one pass.
+func mrDNSimple(v []byte) bool {
+	start, eq := 0, -1
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && v[i] != ',' {
+			switch c := v[i]; {
+			case mrDNSpecial[c]:
+				return false
+			case c == '=':
+				if eq >= 0 {
+					return false
+				}
+				eq = i
 			}
-		} else {
-			v = nil
+			continue
 		}
-		typ, val, found := bytes.Cut(rdn, []byte{'='})
-		if !found || bytes.IndexByte(val, '=') >= 0 {
+		if eq < 0 || i == len(v)-1 { // no "=", or a trailing comma
 			return false
 		}
-		t := mrLookupType(bytes.TrimSpace(typ))
+		t := mrLookupType(bytes.TrimSpace(v[start:eq]))
 		if t == nil || t.eq != ruleCaseIgnore && t.eq != ruleCaseExact {
 			return false
 		}
-		for _, c := range val {
-			if c >= utf8.RuneSelf {
-				return false
-			}
-		}
+		start, eq = i+1, -1
 	}
 	return true
 }
 
+// mrDNSlow is mrDN for any DN, through ldap.ParseDN.
 func mrDNSlow(dst, v []byte) ([]byte, bool) {
 	dn, err := ldap.ParseDN(string(v))
 	if err != nil {
@@ -688,7 +601,7 @@ func mrDNSlow(dst, v []byte) ([]byte, bool) {
 		avas := make([]string, 0, len(rdn.Attributes))
 		for _, a := range rdn.Attributes {
 			typ := strings.TrimSpace(a.Type)
-			if typ == "" {
+			if !mrValidOID(typ) { // ldap.ParseDN lets escaped characters through
 				return dst, false
 			}
 			name, val := strings.ToLower(typ), []byte(a.Value)
@@ -713,18 +626,27 @@ func mrDNSlow(dst, v []byte) ([]byte, bool) {
 }
 
 // mrEscapeDNValue escapes the characters that would make a canonical DN
-// ambiguous, as \XX.
+// ambiguous, outer spaces and bytes that are not UTF-8, as \XX.
 func mrEscapeDNValue(v []byte) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
-	for _, c := range v {
-		if strings.IndexByte(",+\"\\<>;=#", c) >= 0 || c < ' ' || c == 0x7f {
+	for i := 0; i < len(v); {
+		c, n := v[i], 1
+		if c >= utf8.RuneSelf {
+			if r, size := utf8.DecodeRune(v[i:]); r != utf8.RuneError || size > 1 {
+				b.Write(v[i : i+size])
+				i += size
+				continue
+			}
+		}
+		if c >= utf8.RuneSelf || strings.IndexByte(",+\"\\<>;=#", c) >= 0 || c < ' ' || c == 0x7f || c == ' ' && (i == 0 || i == len(v)-1) {
 			b.WriteByte('\\')
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
-			continue
+		} else {
+			b.WriteByte(c)
 		}
-		b.WriteByte(c)
+		i += n
 	}
 	return b.String()
 }
@@ -815,26 +737,19 @@ func mrNormalizeAssertion(dst []byte, r mrRule, v []byte) ([]byte, bool) {
 	return mrNormalize(dst, r, v)
 }
 
-// mrCompare orders two normal forms of rule r.
-func mrCompare(r mrRule, a, b []byte) int {
-	if r == ruleInteger {
-		return mrIntCompare(a, b)
-	}
-	return bytes.Compare(a, b)
-}
-
 // NormalizeValue returns value in the form in which the equality rule of
 // the attribute type attr compares it, the form Equality.Normalized
 // holds: RFC 4518 prepared strings (case folded for case-insensitive
 // rules), canonical DNs, integers without leading zeros, lower-case UUIDs,
 // numeric OIDs for object classes, and so on. An index keyed by
 // NormalizeValue of each stored value answers equality filters exactly as
-// Match does (except for objectClass, which Match also matches by
-// superclass). ok is false for an unknown type, a type without an
+// Match does (except for objectClass: Match also matches an assertion
+// against the subclasses of the class named). ok is false for an unknown
+// type, userPassword (which filters never match), a type without an
 // equality rule, or a value invalid for the rule.
 func NormalizeValue(attr string, value []byte) (string, bool) {
 	a, ok := schemas.LookupAttribute(attr)
-	if !ok {
+	if !ok || a.Name() == "userPassword" {
 		return "", false
 	}
 	r := mrRules[a.Equality]
@@ -843,201 +758,4 @@ func NormalizeValue(attr string, value []byte) (string, bool) {
 	}
 	n, ok := mrNormalize(nil, r, value)
 	return string(n), ok
-}
-
-// mrHow is how a matcher compares a value with its assertion.
-type mrHow uint8
-
-const (
-	howEqual   mrHow = iota // the normal forms are equal
-	howGreater              // value >= assertion
-	howLess                 // value <= assertion
-	howBelow                // value < assertion: an ordering rule in an extensible match
-	howNames                // objectIdentifierMatch: the value is one of names
-	howBitAnd               // every bit of the assertion is set in the value
-	howBitOr                // some bit of the assertion is set in the value
-	howSubstrings
-)
-
-// mrMatcher is an assertion prepared for one matching rule.
-type mrMatcher struct {
-	rule  mrRule
-	how   mrHow
-	norm  []byte   // the assertion's normal form
-	raw   []byte   // the assertion as given, for a quick DN comparison
-	names []string // howNames: the accepted names and OIDs, lower case
-	bits  int64
-	// howSubstrings: the prepared initial (nil when absent), any and final
-	// pieces.
-	initial, final []byte
-	any            [][]byte
-}
-
-// compile prepares value as an assertion of the rule named ruleName, a
-// rule of the given kind, for the attribute type at (nil for a type-less
-// extensible match). It reports false when the rule is not implemented or
-// the value is invalid for it, which makes the filter item Undefined.
-func (m *mrMatcher) compile(ruleName string, kind schemas.RuleKind, at *schemas.AttributeType, value []byte) bool {
-	r, ok := schemas.LookupMatchingRule(ruleName)
-	if !ok || r.Kind != kind {
-		return false
-	}
-	m.rule, m.raw = mrRules[r.Name], value
-	switch m.rule {
-	case ruleOID, ruleOIDFirst:
-		m.how = howNames
-		m.names, ok = mrOIDNames(value, at != nil && at.Name() == "objectClass")
-		return ok
-	case ruleBitAnd, ruleBitOr:
-		if m.how = howBitAnd; m.rule == ruleBitOr {
-			m.how = howBitOr
-		}
-		m.bits, ok = mrInt64(value)
-		return ok
-	}
-	m.norm, ok = mrNormalizeAssertion(nil, m.rule, value)
-	return ok
-}
-
-// compileSubstrings prepares the pieces of a substrings assertion
-// (initial or nil, any…, final or nil) for the substrings rule named
-// ruleName, applying RFC 4518's insignificant space handling for
-// substrings to string rules.
-func (m *mrMatcher) compileSubstrings(ruleName string, pieces [][]byte) bool {
-	r, ok := schemas.LookupMatchingRule(ruleName)
-	if !ok || r.Kind != schemas.SubstringsRule || len(pieces) < 2 {
-		return false
-	}
-	m.rule, m.how = mrRules[r.Name], howSubstrings
-	for i, p := range pieces {
-		if p == nil {
-			continue
-		}
-		var n []byte
-		switch m.rule {
-		case ruleCaseIgnore, ruleCaseExact, ruleList:
-			n, ok = mrPrepare(nil, p, m.rule != ruleCaseExact, spPiece)
-			if i == 0 && (len(n) == 0 || n[0] != ' ') {
-				n = append([]byte{' '}, n...)
-			}
-			if i == len(pieces)-1 && (len(n) == 0 || n[len(n)-1] != ' ') {
-				n = append(n, ' ')
-			}
-		case ruleNumeric:
-			n, ok = mrNumericString(nil, p)
-		case ruleTelephone:
-			n, ok = mrPhone(nil, p)
-		default:
-			return false
-		}
-		if !ok {
-			return false
-		}
-		switch {
-		case i == 0:
-			m.initial = n
-		case i == len(pieces)-1:
-			m.final = n
-		default:
-			m.any = append(m.any, n)
-		}
-	}
-	return true
-}
-
-// match compares the attribute value v with the assertion.
-func (m *mrMatcher) match(v []byte) fltValue {
-	var buf [256]byte
-	switch m.how {
-	case howNames:
-		if m.rule == ruleOIDFirst {
-			var ok bool
-			if v, ok = mrFirstComponent(v); !ok {
-				return fltUndefined
-			}
-		}
-		v = bytes.TrimSpace(v)
-		for _, n := range m.names {
-			if len(n) == len(v) && fltEqualFold(v, n) {
-				return fltTrue
-			}
-		}
-		return fltFalse
-	case howBitAnd, howBitOr:
-		n, ok := mrInt64(v)
-		if !ok {
-			return fltUndefined
-		}
-		if m.how == howBitAnd {
-			return fltBool(n&m.bits == m.bits)
-		}
-		return fltBool(n&m.bits != 0)
-	case howSubstrings:
-		var p []byte
-		var ok bool
-		switch m.rule {
-		case ruleCaseIgnore, ruleCaseExact:
-			p, ok = mrPrepare(buf[:0], v, m.rule == ruleCaseIgnore, spValue)
-		case ruleList:
-			p, ok = mrPostal(buf[:0], v, spValue)
-		case ruleNumeric:
-			p, ok = mrNumericString(buf[:0], v)
-		case ruleTelephone:
-			p, ok = mrPhone(buf[:0], v)
-		}
-		if !ok {
-			return fltUndefined
-		}
-		return fltBool(m.substrings(p))
-	case howEqual:
-		if m.rule == ruleDN {
-			if bytes.Equal(v, m.raw) {
-				return fltTrue
-			}
-			n, ok := mrDNUntil(buf[:0], v, m.norm)
-			if !ok {
-				return fltUndefined
-			}
-			return fltBool(bytes.Equal(n, m.norm))
-		}
-	}
-	n, ok := mrNormalize(buf[:0], m.rule, v)
-	if !ok {
-		return fltUndefined
-	}
-	switch m.how {
-	case howGreater:
-		return fltBool(mrCompare(m.rule, n, m.norm) >= 0)
-	case howLess:
-		return fltBool(mrCompare(m.rule, n, m.norm) <= 0)
-	case howBelow:
-		return fltBool(mrCompare(m.rule, n, m.norm) < 0)
-	}
-	return fltBool(bytes.Equal(n, m.norm))
-}
-
-// substrings matches a prepared value against the pieces: initial at the
-// start, final at the end, the any pieces in order in between, none
-// overlapping.
-func (m *mrMatcher) substrings(s []byte) bool {
-	if m.initial != nil {
-		if !bytes.HasPrefix(s, m.initial) {
-			return false
-		}
-		s = s[len(m.initial):]
-	}
-	if m.final != nil {
-		if !bytes.HasSuffix(s, m.final) {
-			return false
-		}
-		s = s[:len(s)-len(m.final)]
-	}
-	for _, a := range m.any {
-		i := bytes.Index(s, a)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(a):]
-	}
-	return true
 }

@@ -42,14 +42,17 @@ type searchResult struct {
 // code is set by whoever returns it.
 var errStop = errors.New("stop")
 
-// selection is the requested attribute list (RFC 4511 4.5.1.8).
+// selection is the requested attribute list (RFC 4511 4.5.1.8). It
+// remembers its answers: one search asks about the same names again and
+// again. It is not safe for concurrent use.
 type selection struct {
 	allUser, allOper, none bool
 	named                  map[string]bool // lower-case canonical names
+	memo                   map[string]bool
 }
 
-func newSelection(attrs []string) selection {
-	s := selection{named: map[string]bool{}}
+func newSelection(attrs []string) *selection {
+	s := &selection{named: map[string]bool{}, memo: map[string]bool{}}
 	if len(attrs) == 0 {
 		s.allUser = true
 	}
@@ -69,7 +72,16 @@ func newSelection(attrs []string) selection {
 }
 
 // wants reports whether attribute name is selected.
-func (s selection) wants(name string) bool {
+func (s *selection) wants(name string) bool {
+	if v, ok := s.memo[name]; ok {
+		return v
+	}
+	v := s.decide(schemas.CanonicalAttribute(name))
+	s.memo[name] = v
+	return v
+}
+
+func (s *selection) decide(name string) bool {
 	if s.none {
 		return false
 	}
@@ -84,17 +96,18 @@ func (s selection) wants(name string) bool {
 }
 
 // wantsPhoto reports whether jpegPhoto is needed.
-func (s selection) wantsPhoto() bool { return s.wants("jpegPhoto") }
+func (s *selection) wantsPhoto() bool { return s.wants("jpegPhoto") }
 
 // readable keeps the attributes of e that who may read (all entries but
-// users are public to whoever may see them).
+// users are public to whoever may see them). Entries built by the
+// directory name their attributes canonically.
 func (d *directory) readable(e *ldif.Entry, userID string, a access) *ldif.Entry {
-	if userID == "" {
+	if userID == "" || (a.passwords && (a.whole || a.users)) {
 		return e
 	}
-	out := &ldif.Entry{DN: e.DN, Attributes: e.Attributes[:0:0]}
+	out := &ldif.Entry{DN: e.DN, Attributes: make([]ldif.Attribute, 0, len(e.Attributes))}
 	for _, at := range e.Attributes {
-		if a.readable(userID, schemas.CanonicalAttribute(at.Name)) {
+		if a.readable(userID, at.Name) {
 			out.Attributes = append(out.Attributes, at)
 		}
 	}
@@ -102,10 +115,10 @@ func (d *directory) readable(e *ldif.Entry, userID string, a access) *ldif.Entry
 }
 
 // project keeps the selected attributes.
-func project(e *ldif.Entry, sel selection) *ldif.Entry {
-	out := &ldif.Entry{DN: e.DN}
+func project(e *ldif.Entry, sel *selection) *ldif.Entry {
+	out := &ldif.Entry{DN: e.DN, Attributes: make([]ldif.Attribute, 0, len(e.Attributes))}
 	for _, at := range e.Attributes {
-		if sel.wants(schemas.CanonicalAttribute(at.Name)) {
+		if sel.wants(at.Name) {
 			out.Attributes = append(out.Attributes, at)
 		}
 	}
@@ -280,7 +293,7 @@ type searchRun struct {
 	req      searchRequest
 	a        access
 	filter   *Filter
-	sel      selection
+	sel      *selection
 	deadline time.Time
 }
 
@@ -298,7 +311,7 @@ func (r *searchRun) check() (int, bool) {
 // streamed sends entries as they are found.
 func (r *searchRun) streamed(ctx context.Context, t target, limit int64, send func(*ldif.Entry) error) searchResult {
 	res := searchResult{}
-	err := r.candidates(ctx, t, func(e *ldif.Entry) error {
+	err := r.candidates(ctx, t, &position{}, func(e *ldif.Entry) error {
 		if code, ok := r.check(); !ok {
 			res.code = code
 			return errStop
@@ -319,18 +332,55 @@ func (r *searchRun) streamed(ctx context.Context, t target, limit int64, send fu
 	return res
 }
 
+// position is where a search stands in its candidates, so that a paged
+// search resumes there: every stage emits its entries in increasing order
+// of their lower-cased name, so (stage, name of the last entry delivered)
+// is enough.
+type position struct {
+	stage int
+	after string // lower-cased name of the last entry delivered in stage
+}
+
+// stage kinds of a search's candidates, in order.
+const (
+	stRoot = iota
+	stUsersOU
+	stGroupsOU
+	stBase // a user or group base entry
+	stUsers
+	stGroups
+	stPrivateGroups
+)
+
 // candidates calls fn with every entry in scope that matches the filter
-// and that the requester may see, with the attributes it may read.
-func (r *searchRun) candidates(ctx context.Context, t target, fn func(*ldif.Entry) error) error {
+// and that the requester may see, with the attributes it may read,
+// starting after pos and moving pos along.
+func (r *searchRun) candidates(ctx context.Context, t target, pos *position, fn func(*ldif.Entry) error) error {
 	d := r.d
 	scope := r.req.scope
-	emit := func(e *ldif.Entry) error {
-		if r.filter.Match(e) {
+	emitter := func(stage int) func(name string, e *ldif.Entry) error {
+		return func(name string, e *ldif.Entry) error {
+			if stage < pos.stage {
+				return nil
+			}
+			lower := strings.ToLower(name)
+			if stage == pos.stage && pos.after != "" && lower <= pos.after {
+				return nil // delivered on an earlier page
+			}
+			if !r.filter.Match(e) {
+				return nil
+			}
+			pos.stage, pos.after = stage, lower
 			return fn(e)
 		}
-		return nil
 	}
-	structure := func(k targetKind) error { return emit(d.structureEntry(k)) }
+	structure := func(stage int, k targetKind) error {
+		if stage < pos.stage {
+			return nil
+		}
+		return emitter(stage)("-", d.structureEntry(k))
+	}
+	var stages []func() error
 	switch t.kind {
 	case tUser, tGroup:
 		if scope == gldap.SingleLevel {
@@ -340,36 +390,39 @@ func (r *searchRun) candidates(ctx context.Context, t target, fn func(*ldif.Entr
 		if code != resultSuccess {
 			return nil
 		}
-		return emit(e)
+		return emitter(stBase)("-", e)
 	case tRoot:
 		if scope != gldap.SingleLevel {
-			if err := structure(tRoot); err != nil || scope == gldap.BaseObject {
-				return err
-			}
+			stages = append(stages, func() error { return structure(stRoot, tRoot) })
 		}
-		if err := structure(tUsers); err != nil {
-			return err
+		if scope != gldap.BaseObject {
+			stages = append(stages, func() error { return structure(stUsersOU, tUsers) },
+				func() error { return structure(stGroupsOU, tGroups) })
 		}
-		if err := structure(tGroups); err != nil {
-			return err
+		if scope == gldap.WholeSubtree {
+			stages = append(stages, func() error { return r.users(ctx, pos, emitter(stUsers)) },
+				func() error { return r.groups(ctx, pos, emitter(stGroups), emitter(stPrivateGroups)) })
 		}
-		if scope == gldap.SingleLevel {
-			return nil
-		}
-		if err := r.users(ctx, emit); err != nil {
-			return err
-		}
-		return r.groups(ctx, emit)
 	case tUsers, tGroups:
+		ou, stage := tUsers, stUsersOU
+		if t.kind == tGroups {
+			ou, stage = tGroups, stGroupsOU
+		}
 		if scope != gldap.SingleLevel {
-			if err := structure(t.kind); err != nil || scope == gldap.BaseObject {
-				return err
+			stages = append(stages, func() error { return structure(stage, ou) })
+		}
+		if scope != gldap.BaseObject {
+			if t.kind == tUsers {
+				stages = append(stages, func() error { return r.users(ctx, pos, emitter(stUsers)) })
+			} else {
+				stages = append(stages, func() error { return r.groups(ctx, pos, emitter(stGroups), emitter(stPrivateGroups)) })
 			}
 		}
-		if t.kind == tUsers {
-			return r.users(ctx, emit)
+	}
+	for _, st := range stages {
+		if err := st(); err != nil {
+			return err
 		}
-		return r.groups(ctx, emit)
 	}
 	return nil
 }
@@ -381,10 +434,11 @@ var (
 )
 
 // users emits the visible users the filter may match, from an index when
-// the filter holds an equality on an indexed attribute.
-func (r *searchRun) users(ctx context.Context, emit func(*ldif.Entry) error) error {
+// the filter holds an equality on an indexed attribute, else by listing
+// them from pos.
+func (r *searchRun) users(ctx context.Context, pos *position, emit func(string, *ldif.Entry) error) error {
 	d := r.d
-	if !r.a.whole && !r.a.users && !r.a.bound {
+	if pos.stage > stUsers || (!r.a.whole && !r.a.users && !r.a.bound) {
 		return nil
 	}
 	one := func(u store.User, err error) error {
@@ -397,7 +451,7 @@ func (r *searchRun) users(ctx context.Context, emit func(*ldif.Entry) error) err
 		return r.emitUser(ctx, &u, emit)
 	}
 	for _, eq := range r.filter.Equalities() {
-		v := string(eq.Value)
+		v := eq.Value
 		switch strings.ToLower(eq.Attribute) {
 		case "objectclass":
 			if groupClasses[strings.ToLower(v)] {
@@ -428,6 +482,9 @@ func (r *searchRun) users(ctx context.Context, emit func(*ldif.Entry) error) err
 		return one(d.store.GetUser(ctx, r.a.selfID))
 	}
 	after := ""
+	if pos.stage == stUsers {
+		after = pos.after
+	}
 	for {
 		page, err := d.store.ListUsers(ctx, store.UserQuery{After: after, Limit: 256})
 		if err != nil {
@@ -445,18 +502,19 @@ func (r *searchRun) users(ctx context.Context, emit func(*ldif.Entry) error) err
 	}
 }
 
-func (r *searchRun) emitUser(ctx context.Context, u *store.User, emit func(*ldif.Entry) error) error {
+func (r *searchRun) emitUser(ctx context.Context, u *store.User, emit func(string, *ldif.Entry) error) error {
 	if !r.a.canSeeUser(u.ID) {
 		return nil
 	}
 	e := r.d.userEntry(ctx, u, r.sel.wantsPhoto())
-	return emit(r.d.readable(e, u.ID, r.a))
+	return emit(u.UserName, r.d.readable(e, u.ID, r.a))
 }
 
-// groups emits the visible groups the filter may match.
-func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) error {
+// groups emits the visible groups the filter may match, then the users'
+// private groups (see hasPrivateGroup).
+func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate func(string, *ldif.Entry) error) error {
 	d := r.d
-	if !r.a.canSeeGroup() {
+	if pos.stage > stPrivateGroups || !r.a.canSeeGroup() {
 		return nil
 	}
 	one := func(g store.Group, err error) error {
@@ -466,7 +524,7 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 		if err != nil {
 			return err
 		}
-		return emit(d.groupEntry(&g))
+		return emit(g.DisplayName, d.groupEntry(&g))
 	}
 	memberOf := func(u store.User, err error) error {
 		if errors.Is(err, store.ErrNotFound) {
@@ -491,10 +549,10 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 		if _, err := d.store.GetGroupByName(ctx, u.UserName); err == nil {
 			return nil
 		}
-		return emit(d.privateGroupEntry(&u))
+		return emitPrivate(u.UserName, d.privateGroupEntry(&u))
 	}
 	for _, eq := range r.filter.Equalities() {
-		v := string(eq.Value)
+		v := eq.Value
 		switch strings.ToLower(eq.Attribute) {
 		case "objectclass":
 			if userClasses[strings.ToLower(v)] {
@@ -528,25 +586,40 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 			return one(d.store.GetGroup(ctx, strings.ToLower(v)))
 		}
 	}
-	names, gids := map[string]bool{}, map[uint32]bool{}
-	after := ""
-	for {
-		page, err := d.store.ListGroups(ctx, store.GroupQuery{After: after, Limit: 256})
-		if err != nil {
-			return err
+	// Every group, then every private group: real groups shadow private
+	// ones with the same name or gid.
+	shadowed := func(u *store.User) bool {
+		if _, err := d.store.GetGroupByName(ctx, u.UserName); err == nil {
+			return true
 		}
-		for i := range page {
-			names[strings.ToLower(page[i].DisplayName)], gids[page[i].GIDNumber] = true, true
-			if err := emit(d.groupEntry(&page[i])); err != nil {
+		_, err := d.store.GetGroupByGIDNumber(ctx, u.GIDNumber)
+		return err == nil
+	}
+	if pos.stage <= stGroups {
+		after := ""
+		if pos.stage == stGroups {
+			after = pos.after
+		}
+		for {
+			page, err := d.store.ListGroups(ctx, store.GroupQuery{After: after, Limit: 256})
+			if err != nil {
 				return err
 			}
+			for i := range page {
+				if err := emit(page[i].DisplayName, d.groupEntry(&page[i])); err != nil {
+					return err
+				}
+			}
+			if len(page) < 256 {
+				break
+			}
+			after = page[len(page)-1].DisplayName
 		}
-		if len(page) < 256 {
-			break
-		}
-		after = page[len(page)-1].DisplayName
 	}
-	after = ""
+	after := ""
+	if pos.stage == stPrivateGroups {
+		after = pos.after
+	}
 	for {
 		page, err := d.store.ListUsers(ctx, store.UserQuery{After: after, Limit: 256})
 		if err != nil {
@@ -554,8 +627,8 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 		}
 		for i := range page {
 			u := &page[i]
-			if hasPrivateGroup(u) && !names[strings.ToLower(u.UserName)] && !gids[u.GIDNumber] {
-				if err := emit(d.privateGroupEntry(u)); err != nil {
+			if hasPrivateGroup(u) && !shadowed(u) {
+				if err := emitPrivate(u.UserName, d.privateGroupEntry(u)); err != nil {
 					return err
 				}
 			}
@@ -567,44 +640,50 @@ func (r *searchRun) groups(ctx context.Context, emit func(*ldif.Entry) error) er
 	}
 }
 
-// pagedSearch is the server-side state of a paged search (RFC 2696): the
-// remaining matching entries, computed on the first page.
+// pagedSearch is the server-side state of a paged search (RFC 2696):
+// where the next page starts, or, for a sorted search, the DNs still to
+// send (sorting needs every match first).
 type pagedSearch struct {
 	filter  string
 	base    string
-	entries []*ldif.Entry
+	pos     position
+	sorted  []string // DNs, for sorted searches
 	created time.Time
 }
 
 // maxPagedSearches bounds the paged searches one connection keeps open.
 const maxPagedSearches = 16
 
-// collected gathers every match first, for sorting and paging.
+// collected runs a paged or a sorted search.
 func (r *searchRun) collected(ctx context.Context, t target, paging *gldap.ControlPaging, keys []SortKey, critical bool, limit int64, send func(*ldif.Entry) error) searchResult {
 	res := searchResult{}
 	se := r.se
-	var entries []*ldif.Entry
-	var cookie string
+	size := 0
+	if paging != nil {
+		size = int(paging.PagingSize)
+	}
+	state := &pagedSearch{filter: r.req.filter, base: r.req.base, created: time.Now()}
 	if paging != nil && len(paging.Cookie) > 0 {
-		cookie = string(paging.Cookie)
 		se.pagesMu.Lock()
-		ps := se.pages[cookie]
-		delete(se.pages, cookie)
+		prev := se.pages[string(paging.Cookie)]
+		delete(se.pages, string(paging.Cookie))
 		se.pagesMu.Unlock()
-		if ps == nil || ps.filter != r.req.filter || ps.base != r.req.base {
+		if prev == nil || prev.filter != r.req.filter || prev.base != r.req.base {
 			return searchResult{code: resultUnwillingToPerform, diag: "unknown or stale paged results cookie"}
 		}
-		entries = ps.entries
-		if paging.PagingSize == 0 { // the client abandons the paged search
+		if size == 0 { // the client abandons the paged search
 			return searchResult{controls: []gldap.Control{pagingControl(nil)}}
 		}
-	} else {
-		err := r.candidates(ctx, t, func(e *ldif.Entry) error {
+		state = prev
+	} else if keys != nil {
+		// Sorting needs every match: collect, sort, keep the DNs.
+		var entries []*ldif.Entry
+		err := r.candidates(ctx, t, &position{}, func(e *ldif.Entry) error {
 			if code, ok := r.check(); !ok {
 				res.code = code
 				return errStop
 			}
-			entries = append(entries, trim(project(e, r.sel), r.req.typesOnly))
+			entries = append(entries, e)
 			return nil
 		})
 		if err != nil && !errors.Is(err, errStop) {
@@ -614,60 +693,109 @@ func (r *searchRun) collected(ctx context.Context, t target, paging *gldap.Contr
 		if res.code != 0 {
 			return res
 		}
-		if keys != nil {
-			// RFC 2891 1.2: a sort the server cannot do fails the search
-			// when the control is critical, and is skipped otherwise.
-			code, diag := resultSuccess, ""
-			if err := SortEntries(entries, keys); err != nil {
-				code, diag = resultInappropriateMatching, err.Error()
+		// RFC 2891 1.2: a sort the server cannot do fails the search when
+		// the control is critical, and is skipped otherwise.
+		code, diag := resultSuccess, ""
+		if err := SortEntries(entries, keys); err != nil {
+			code, diag = resultInappropriateMatching, err.Error()
+		}
+		sortResult := &gldap.ControlString{ControlType: controlSortResult, ControlValue: string(EncodeSortResult(code, ""))}
+		if code != resultSuccess && critical {
+			return searchResult{code: resultUnavailableCriticalExt, diag: diag, controls: []gldap.Control{sortResult}}
+		}
+		res.controls = append(res.controls, sortResult)
+		state.sorted = make([]string, len(entries))
+		for i, e := range entries {
+			state.sorted[i] = e.DN
+		}
+		if paging == nil {
+			for _, e := range entries {
+				if limit > 0 && int64(res.sent) >= limit {
+					res.code = resultSizeLimitExceeded
+					return res
+				}
+				if err := send(trim(project(e, r.sel), r.req.typesOnly)); err != nil {
+					res.code = resultOther
+					return res
+				}
+				res.sent++
 			}
-			sortResult := &gldap.ControlString{ControlType: controlSortResult, ControlValue: string(EncodeSortResult(code, ""))}
-			if code != resultSuccess && critical {
-				return searchResult{code: resultUnavailableCriticalExt, diag: diag, controls: []gldap.Control{sortResult}}
-			}
-			res.controls = append(res.controls, sortResult)
+			return res
 		}
 	}
-	n := len(entries)
-	if paging != nil && paging.PagingSize > 0 && int(paging.PagingSize) < n {
-		n = int(paging.PagingSize)
-	}
-	for _, e := range entries[:n] {
+	more := false
+	deliver := func(e *ldif.Entry) error {
 		if code, ok := r.check(); !ok {
 			res.code = code
-			return res
+			return errStop
 		}
 		if limit > 0 && int64(res.sent) >= limit {
 			res.code = resultSizeLimitExceeded
-			return res
+			return errStop
 		}
-		if err := send(e); err != nil {
-			res.code = resultOther
-			return res
+		if size > 0 && res.sent >= size {
+			more = true
+			return errStop
+		}
+		if err := send(trim(project(e, r.sel), r.req.typesOnly)); err != nil {
+			return err
 		}
 		res.sent++
+		return nil
 	}
-	if paging != nil {
-		var next []byte
-		if rest := entries[n:]; len(rest) > 0 {
-			var raw [16]byte
-			rand.Read(raw[:])
-			next = []byte(hex.EncodeToString(raw[:]))
-			se.pagesMu.Lock()
-			if len(se.pages) >= maxPagedSearches {
-				oldest := ""
-				for k, ps := range se.pages {
-					if oldest == "" || ps.created.Before(se.pages[oldest].created) {
-						oldest = k
-					}
+	if state.sorted != nil {
+		who := se.identity(ctx)
+		for len(state.sorted) > 0 {
+			e, code, _ := r.d.readEntry(ctx, who, state.sorted[0])
+			if code == resultSuccess && r.filter.Match(e) {
+				if err := deliver(e); err != nil {
+					break
 				}
-				delete(se.pages, oldest)
 			}
-			se.pages[string(next)] = &pagedSearch{filter: r.req.filter, base: r.req.base, entries: rest, created: time.Now()}
-			se.pagesMu.Unlock()
+			state.sorted = state.sorted[1:]
 		}
-		res.controls = append(res.controls, pagingControl(next))
+		more = more || len(state.sorted) > 0
+	} else {
+		// The position moves past an entry before it is delivered: keep
+		// the one before, so that the entry refused for a full page comes
+		// first on the next one.
+		pos := state.pos
+		last := pos
+		err := r.candidates(ctx, t, &pos, func(e *ldif.Entry) error {
+			err := deliver(e)
+			if err == nil {
+				last = pos
+			}
+			return err
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			res.code, res.diag = storeCode(err)
+			return res
+		}
+		state.pos = last
 	}
+	if res.code != 0 && res.code != resultSizeLimitExceeded || paging == nil {
+		return res
+	}
+	var next []byte
+	if more {
+		var raw [16]byte
+		rand.Read(raw[:])
+		next = []byte(hex.EncodeToString(raw[:]))
+		se.pagesMu.Lock()
+		if len(se.pages) >= maxPagedSearches {
+			oldest := ""
+			for k, ps := range se.pages {
+				if oldest == "" || ps.created.Before(se.pages[oldest].created) {
+					oldest = k
+				}
+			}
+			delete(se.pages, oldest)
+		}
+		se.pages[string(next)] = state
+		se.pagesMu.Unlock()
+	}
+	res.controls = append(res.controls, pagingControl(next))
 	return res
 }
 

@@ -50,6 +50,7 @@ type identity struct {
 	name   string // user_name
 	rights acl.Rights
 	at     time.Time // when rights were evaluated
+	acc    *access   // what the rights let read, computed with them
 }
 
 // rightsTTL bounds how long a connection keeps the rights it had: group
@@ -67,6 +68,29 @@ func (se *session) write(msg []byte) error {
 		return err
 	}
 	se.touch()
+	return se.w.Flush()
+}
+
+// relayWrite queues a message, and sends what is queued when flush is set.
+func (se *session) relayWrite(msg []byte, flush bool) error {
+	se.wmu.Lock()
+	defer se.wmu.Unlock()
+	se.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := se.w.Write(msg); err != nil {
+		return err
+	}
+	se.touch()
+	if !flush {
+		return nil
+	}
+	return se.w.Flush()
+}
+
+// flush sends what relayWrite queued.
+func (se *session) flush() error {
+	se.wmu.Lock()
+	defer se.wmu.Unlock()
+	se.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	return se.w.Flush()
 }
 
@@ -95,6 +119,9 @@ func (se *session) identity(ctx context.Context) identity {
 	} else {
 		se.who.rights = se.srv.dir.policy.For(&u)
 		se.who.at = time.Now()
+		se.who.acc = nil
+		acc := se.srv.dir.access(se.who)
+		se.who.acc = &acc
 	}
 	return se.who
 }
@@ -108,6 +135,8 @@ func (se *session) setIdentity(dn string, u *store.User) {
 		return
 	}
 	se.who = identity{dn: dn, userID: u.ID, name: u.UserName, rights: se.srv.dir.policy.For(u), at: time.Now()}
+	acc := se.srv.dir.access(se.who)
+	se.who.acc = &acc
 }
 
 // disconnect sends a Notice of Disconnection and closes the connection.

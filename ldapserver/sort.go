@@ -13,7 +13,9 @@ import (
 	"github.com/canaille-go/canaille/store/ldif"
 )
 
-// Server-side sorting of search results, RFC 2891.
+// This file compares normalised values (see match.go): with the
+// assertion of a filter item (equal, greater, less, substrings), and with
+// each other for server-side sorting of search results (RFC 2891).
 
 // SortKey is one key of a server-side sort request.
 type SortKey struct {
@@ -245,4 +247,306 @@ func (p *sortKeyPlan) least(e *ldif.Entry) []byte {
 		}
 	}
 	return best
+}
+
+// mrCompare orders two normal forms of rule r.
+func mrCompare(r mrRule, a, b []byte) int {
+	if r == ruleInteger {
+		return mrIntCompare(a, b)
+	}
+	return bytes.Compare(a, b)
+}
+
+// mrIntCompare compares two canonical integers numerically.
+func mrIntCompare(a, b []byte) int {
+	an, bn := len(a) > 0 && a[0] == '-', len(b) > 0 && b[0] == '-'
+	switch {
+	case an && !bn:
+		return -1
+	case bn && !an:
+		return 1
+	}
+	c := len(a) - len(b)
+	if c == 0 {
+		c = bytes.Compare(a, b)
+	}
+	if an {
+		c = -c
+	}
+	return max(-1, min(c, 1))
+}
+
+// mrHow is how a matcher compares a value with its assertion.
+type mrHow uint8
+
+const (
+	howEqual   mrHow = iota // the normal forms are equal
+	howGreater              // value >= assertion
+	howLess                 // value <= assertion
+	howBelow                // value < assertion: an ordering rule in an extensible match
+	howNames                // objectIdentifierMatch: the value is one of names
+	howBitAnd               // every bit of the assertion is set in the value
+	howBitOr                // some bit of the assertion is set in the value
+	howSubstrings
+)
+
+// mrMatcher is an assertion prepared for one matching rule.
+type mrMatcher struct {
+	rule  mrRule
+	how   mrHow
+	norm  []byte   // the assertion's normal form
+	raw   []byte   // the assertion as given, for a quick DN comparison
+	names []string // howNames: the accepted names and OIDs, lower case
+	bits  int64
+	// howSubstrings: the prepared initial (nil when absent), any and final
+	// pieces.
+	initial, final []byte
+	any            [][]byte
+}
+
+// compile prepares value as an assertion of the rule named ruleName, a
+// rule of the given kind, for the attribute type at (nil for a type-less
+// extensible match). It reports false when the rule is not implemented or
+// the value is invalid for it, which makes the filter item Undefined.
+func (m *mrMatcher) compile(ruleName string, kind schemas.RuleKind, at *schemas.AttributeType, value []byte) bool {
+	r, ok := schemas.LookupMatchingRule(ruleName)
+	if !ok || r.Kind != kind {
+		return false
+	}
+	m.rule, m.raw = mrRules[r.Name], value
+	switch m.rule {
+	case ruleCaseIgnore, ruleCaseExact, ruleTelephone, ruleNumeric, ruleList:
+		// Directory, Printable, Numeric and Postal Address strings are never
+		// empty (RFC 4517); IA5 strings may be.
+		if len(value) == 0 && r.Syntax != "1.3.6.1.4.1.1466.115.121.1.26" {
+			return false
+		}
+	case ruleOID, ruleOIDFirst:
+		m.how = howNames
+		m.names, ok = mrOIDNames(value, at != nil && at.Name() == "objectClass")
+		return ok
+	case ruleBitAnd, ruleBitOr:
+		if m.how = howBitAnd; m.rule == ruleBitOr {
+			m.how = howBitOr
+		}
+		m.bits, ok = mrInt64(value)
+		return ok
+	}
+	m.norm, ok = mrNormalizeAssertion(nil, m.rule, value)
+	return ok
+}
+
+// compileSubstrings prepares the pieces of a substrings assertion
+// (initial or nil, any…, final or nil) for the substrings rule named
+// ruleName, applying RFC 4518's insignificant space handling for
+// substrings to string rules.
+func (m *mrMatcher) compileSubstrings(ruleName string, pieces [][]byte) bool {
+	r, ok := schemas.LookupMatchingRule(ruleName)
+	if !ok || r.Kind != schemas.SubstringsRule || len(pieces) < 2 {
+		return false
+	}
+	m.rule, m.how = mrRules[r.Name], howSubstrings
+	for i, p := range pieces {
+		if p == nil {
+			continue
+		}
+		var n []byte
+		switch m.rule {
+		case ruleCaseIgnore, ruleCaseExact, ruleList:
+			n, ok = mrPrepare(nil, p, m.rule != ruleCaseExact, spPiece)
+			if i == 0 && (len(n) == 0 || n[0] != ' ') {
+				n = append([]byte{' '}, n...)
+			}
+			if i == len(pieces)-1 && (len(n) == 0 || n[len(n)-1] != ' ') {
+				n = append(n, ' ')
+			}
+		case ruleNumeric:
+			n, ok = mrNumericString(nil, p)
+		case ruleTelephone:
+			n, ok = mrPhone(nil, p)
+		default:
+			return false
+		}
+		if !ok {
+			return false
+		}
+		switch {
+		case i == 0:
+			m.initial = n
+		case i == len(pieces)-1:
+			m.final = n
+		default:
+			m.any = append(m.any, n)
+		}
+	}
+	return true
+}
+
+// match compares the attribute value v with the assertion.
+func (m *mrMatcher) match(v []byte) fltValue {
+	var buf [256]byte
+	switch m.how {
+	case howNames:
+		if m.rule == ruleOIDFirst {
+			var ok bool
+			if v, ok = mrFirstComponent(v); !ok {
+				return fltUndefined
+			}
+		}
+		v = bytes.TrimSpace(v)
+		for _, n := range m.names {
+			if len(n) == len(v) && fltEqualFold(v, n) {
+				return fltTrue
+			}
+		}
+		return fltFalse
+	case howBitAnd, howBitOr:
+		n, ok := mrInt64(v)
+		if !ok {
+			return fltUndefined
+		}
+		if m.how == howBitAnd {
+			return fltBool(n&m.bits == m.bits)
+		}
+		return fltBool(n&m.bits != 0)
+	case howSubstrings:
+		var p []byte
+		var ok bool
+		switch m.rule {
+		case ruleCaseIgnore, ruleCaseExact:
+			p, ok = mrPrepare(buf[:0], v, m.rule == ruleCaseIgnore, spValue)
+		case ruleList:
+			p, ok = mrPostal(buf[:0], v, spValue)
+		case ruleNumeric:
+			p, ok = mrNumericString(buf[:0], v)
+		case ruleTelephone:
+			p, ok = mrPhone(buf[:0], v)
+		}
+		if !ok {
+			return fltUndefined
+		}
+		return fltBool(m.substrings(p))
+	case howEqual:
+		if m.rule == ruleDN {
+			if bytes.Equal(v, m.raw) {
+				return fltTrue
+			}
+			n, ok := mrDNUntil(buf[:0], v, m.norm)
+			if !ok {
+				return fltUndefined
+			}
+			return fltBool(bytes.Equal(n, m.norm))
+		}
+	}
+	n, ok := mrNormalize(buf[:0], m.rule, v)
+	if !ok {
+		return fltUndefined
+	}
+	switch m.how {
+	case howGreater:
+		return fltBool(mrCompare(m.rule, n, m.norm) >= 0)
+	case howLess:
+		return fltBool(mrCompare(m.rule, n, m.norm) <= 0)
+	case howBelow:
+		return fltBool(mrCompare(m.rule, n, m.norm) < 0)
+	}
+	return fltBool(bytes.Equal(n, m.norm))
+}
+
+// substrings matches a prepared value against the pieces: initial at the
+// start, final at the end, the any pieces in order in between, none
+// overlapping.
+func (m *mrMatcher) substrings(s []byte) bool {
+	if m.initial != nil {
+		if !bytes.HasPrefix(s, m.initial) {
+			return false
+		}
+		s = s[len(m.initial):]
+	}
+	if m.final != nil {
+		if !bytes.HasSuffix(s, m.final) {
+			return false
+		}
+		s = s[:len(s)-len(m.final)]
+	}
+	for _, a := range m.any {
+		i := bytes.Index(s, a)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(a):]
+	}
+	return true
+}
+
+// mrOIDNames returns the names and OIDs, lower case, that an
+// objectIdentifierMatch assertion accepts: those of the class, attribute
+// type or matching rule named, and, for objectClass assertions
+// (subclasses), those of its subclasses, so that (objectClass=person)
+// matches an inetOrgPerson entry. ok is false for an invalid assertion.
+func mrOIDNames(v []byte, subclasses bool) (names []string, ok bool) {
+	s := string(bytes.TrimSpace(v))
+	if !mrValidOID(s) {
+		return nil, false
+	}
+	add := func(oid string, ns []string) {
+		for _, n := range append([]string{oid}, ns...) {
+			names = append(names, strings.ToLower(n))
+		}
+	}
+	if o, found := schemas.LookupObjectClass(s); found {
+		for _, c := range schemas.ObjectClasses() {
+			if c == o || subclasses && mrSubclassOf(c, o, 0) {
+				add(c.OID, c.Names)
+			}
+		}
+		return names, true
+	}
+	if a, found := schemas.LookupAttribute(s); found {
+		add(a.OID, a.Names)
+	} else if r, found := schemas.LookupMatchingRule(s); found {
+		add(r.OID, []string{r.Name})
+	} else {
+		names = []string{strings.ToLower(s)}
+	}
+	return names, true
+}
+
+// mrSubclassOf reports whether c derives from o.
+func mrSubclassOf(c, o *schemas.ObjectClass, depth int) bool {
+	for _, s := range c.Sup {
+		sc, ok := schemas.LookupObjectClass(s)
+		if ok && depth < 16 && (sc == o || mrSubclassOf(sc, o, depth+1)) {
+			return true
+		}
+	}
+	return false
+}
+
+// mrInt64 parses a canonical integer for the bitwise rules.
+func mrInt64(v []byte) (int64, bool) {
+	var tmp [24]byte
+	n, ok := mrInteger(tmp[:0], v)
+	if !ok || len(n) > 20 {
+		return 0, false
+	}
+	neg := n[0] == '-'
+	if neg {
+		n = n[1:]
+	}
+	var u uint64
+	for _, c := range n {
+		d := uint64(c - '0')
+		if u > (1<<63-d)/10 {
+			return 0, false
+		}
+		u = u*10 + d
+	}
+	if neg {
+		return -int64(u), true
+	}
+	if u > 1<<63-1 {
+		return 0, false
+	}
+	return int64(u), true
 }

@@ -318,10 +318,10 @@ func resolveAttribute(a *AttributeType) []string {
 		if s.Names[0] != sup {
 			errs = append(errs, fmt.Sprintf("%s: supertype %s is not a canonical name", a.Names[0], sup))
 		}
-		a.Equality = cmpOr(a.Equality, s.declared.equality)
-		a.Ordering = cmpOr(a.Ordering, s.declared.ordering)
-		a.Substr = cmpOr(a.Substr, s.declared.substr)
-		a.Syntax = cmpOr(a.Syntax, s.declared.syntax)
+		a.Equality = firstNonEmpty(a.Equality, s.declared.equality)
+		a.Ordering = firstNonEmpty(a.Ordering, s.declared.ordering)
+		a.Substr = firstNonEmpty(a.Substr, s.declared.substr)
+		a.Syntax = firstNonEmpty(a.Syntax, s.declared.syntax)
 		sup = s.Sup
 	}
 	if a.Syntax == "" || syntaxIndex[a.Syntax] == nil {
@@ -344,7 +344,7 @@ func resolveAttribute(a *AttributeType) []string {
 	return errs
 }
 
-func cmpOr(a, b string) string {
+func firstNonEmpty(a, b string) string {
 	if a != "" {
 		return a
 	}
@@ -371,10 +371,10 @@ func checkClass(o *ObjectClass) []string {
 	return errs
 }
 
-// lookup finds a name or OID in an index: attribute options (";lang-fr",
+// lookupIndex finds a name or OID in an index: attribute options (";lang-fr",
 // ";binary") are cut off and the rest compared lower-cased. It does not
 // allocate for names up to 64 bytes.
-func lookup[T any](index map[string]*T, name string) (*T, bool) {
+func lookupIndex[T any](index map[string]*T, name string) (*T, bool) {
 	if i := strings.IndexByte(name, ';'); i >= 0 {
 		name = name[:i]
 	}
@@ -402,19 +402,19 @@ func lookup[T any](index map[string]*T, name string) (*T, bool) {
 // names, compared case-insensitively, or its OID. Attribute options are
 // ignored ("cn;lang-fr" gives cn). It reports false for an unknown type.
 func LookupAttribute(nameOrOID string) (*AttributeType, bool) {
-	return lookup(attrIndex, nameOrOID)
+	return lookupIndex(attrIndex, nameOrOID)
 }
 
 // LookupObjectClass returns the object class named nameOrOID (any name,
 // case-insensitively, or its OID).
 func LookupObjectClass(nameOrOID string) (*ObjectClass, bool) {
-	return lookup(classIndex, nameOrOID)
+	return lookupIndex(classIndex, nameOrOID)
 }
 
 // LookupMatchingRule returns the implemented matching rule named
 // nameOrOID (its name, case-insensitively, or its OID).
 func LookupMatchingRule(nameOrOID string) (*MatchingRule, bool) {
-	return lookup(ruleIndex, nameOrOID)
+	return lookupIndex(ruleIndex, nameOrOID)
 }
 
 // LookupSyntax returns the syntax whose OID is oid.

@@ -39,7 +39,7 @@ var descKeywords = map[string][][2]string{
 // (X-… qdstrings), WSP ")". It is written from the ABNF of RFC 4512
 // sections 1.4 and 4.1 and is independent of the code under test.
 func parseDescription(kind, s string) (*schemaDesc, error) {
-	toks, err := tokenize(s)
+	toks, err := descTokens(s)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func parseDescription(kind, s string) (*schemaDesc, error) {
 	}
 	toks = toks[1 : len(toks)-1]
 	d := &schemaDesc{oid: toks[0], fields: map[string][]string{}}
-	if !isNumericOID(d.oid) {
+	if !descIsNumericOID(d.oid) {
 		return nil, fmt.Errorf("%q is not a numericoid", d.oid)
 	}
 	toks = toks[1:]
@@ -58,10 +58,10 @@ func parseDescription(kind, s string) (*schemaDesc, error) {
 		kw := toks[0]
 		toks = toks[1:]
 		if strings.HasPrefix(kw, "X-") {
-			if !isExtensionName(kw) {
+			if !descIsExtension(kw) {
 				return nil, fmt.Errorf("bad extension name %q", kw)
 			}
-			args, rest, err := takeArg(toks, "qdstrings")
+			args, rest, err := descArg(toks, "qdstrings")
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", kw, err)
 			}
@@ -74,7 +74,7 @@ func parseDescription(kind, s string) (*schemaDesc, error) {
 			return nil, fmt.Errorf("keyword %q unknown, repeated or out of order", kw)
 		}
 		next += i + 1
-		args, rest, err := takeArg(toks, keywords[next-1][1])
+		args, rest, err := descArg(toks, keywords[next-1][1])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kw, err)
 		}
@@ -87,10 +87,10 @@ func parseDescription(kind, s string) (*schemaDesc, error) {
 	return d, nil
 }
 
-// tokenize splits a description into "(", ")", "$", quoted strings (kept
+// descTokens splits a description into "(", ")", "$", quoted strings (kept
 // with their quotes) and bare words, requiring the spaces RFC 4512 puts
 // between them.
-func tokenize(s string) ([]string, error) {
+func descTokens(s string) ([]string, error) {
 	var toks []string
 	for i := 0; i < len(s); {
 		switch c := s[i]; {
@@ -121,8 +121,8 @@ func tokenize(s string) ([]string, error) {
 	return toks, nil
 }
 
-// takeArg reads one argument of the given form and returns its values.
-func takeArg(toks []string, form string) ([]string, []string, error) {
+// descArg reads one argument of the given form and returns its values.
+func descArg(toks []string, form string) ([]string, []string, error) {
 	need := func(ok bool, what string) error {
 		if !ok {
 			return fmt.Errorf("want %s", what)
@@ -137,12 +137,12 @@ func takeArg(toks []string, form string) ([]string, []string, error) {
 	}
 	switch form {
 	case "qdstring":
-		v, err := unquote(toks[0])
+		v, err := descUnquote(toks[0])
 		return []string{v}, toks[1:], err
 	case "qdescrs", "qdstrings":
 		item := func(t string) (string, error) {
-			v, err := unquote(t)
-			if err == nil && form == "qdescrs" && !isDescr(v) {
+			v, err := descUnquote(t)
+			if err == nil && form == "qdescrs" && !descIsDescr(v) {
 				err = fmt.Errorf("%q is not a descr", v)
 			}
 			return v, err
@@ -167,9 +167,9 @@ func takeArg(toks []string, form string) ([]string, []string, error) {
 		t := toks[0]
 		switch form {
 		case "oid":
-			return []string{t}, toks[1:], need(isNumericOID(t) || isDescr(t), "an oid")
+			return []string{t}, toks[1:], need(descIsNumericOID(t) || descIsDescr(t), "an oid")
 		case "numericoid":
-			return []string{t}, toks[1:], need(isNumericOID(t), "a numericoid")
+			return []string{t}, toks[1:], need(descIsNumericOID(t), "a numericoid")
 		}
 		ok := slices.Contains([]string{"userApplications", "directoryOperation", "distributedOperation", "dSAOperation"}, t)
 		return []string{t}, toks[1:], need(ok, "a usage")
@@ -178,14 +178,14 @@ func takeArg(toks []string, form string) ([]string, []string, error) {
 		if i := strings.IndexByte(t, '{'); i >= 0 && strings.HasSuffix(t, "}") {
 			t = t[:i]
 		}
-		return []string{t}, toks[1:], need(isNumericOID(t), "a numericoid with an optional length")
+		return []string{t}, toks[1:], need(descIsNumericOID(t), "a numericoid with an optional length")
 	case "oids":
 		if toks[0] != "(" {
-			return []string{toks[0]}, toks[1:], need(isNumericOID(toks[0]) || isDescr(toks[0]), "an oid")
+			return []string{toks[0]}, toks[1:], need(descIsNumericOID(toks[0]) || descIsDescr(toks[0]), "an oid")
 		}
 		var out []string
 		for i := 1; i < len(toks); i += 2 {
-			if !isNumericOID(toks[i]) && !isDescr(toks[i]) {
+			if !descIsNumericOID(toks[i]) && !descIsDescr(toks[i]) {
 				return nil, nil, fmt.Errorf("%q is not an oid", toks[i])
 			}
 			out = append(out, toks[i])
@@ -201,9 +201,9 @@ func takeArg(toks []string, form string) ([]string, []string, error) {
 	return nil, nil, fmt.Errorf("unknown form %s", form)
 }
 
-// unquote reads a qdstring: quotes, no raw quote or backslash inside
+// descUnquote reads a qdstring: quotes, no raw quote or backslash inside
 // except the escapes \27 and \5C.
-func unquote(t string) (string, error) {
+func descUnquote(t string) (string, error) {
 	if len(t) < 2 || t[0] != '\'' || t[len(t)-1] != '\'' {
 		return "", fmt.Errorf("%q is not quoted", t)
 	}
@@ -220,28 +220,31 @@ func unquote(t string) (string, error) {
 	return r.Replace(inner), nil
 }
 
-func isDescr(s string) bool {
-	if s == "" || !isLetter(s[0]) {
+func descIsDescr(s string) bool {
+	if s == "" || !descIsLetter(s[0]) {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		if !isLetter(s[i]) && !isDigitByte(s[i]) && s[i] != '-' {
+		if !descIsLetter(s[i]) && !descIsDigit(s[i]) && s[i] != '-' {
 			return false
 		}
 	}
 	return true
 }
 
-func isExtensionName(s string) bool {
+func descIsExtension(s string) bool {
 	for i := 2; i < len(s); i++ {
-		if !isLetter(s[i]) && s[i] != '-' && s[i] != '_' {
+		if !descIsLetter(s[i]) && s[i] != '-' && s[i] != '_' {
 			return false
 		}
 	}
 	return len(s) > 2
 }
 
-func isNumericOID(s string) bool {
+// registrySchemaDir holds OpenLDAP's schema files.
+const registrySchemaDir = "/etc/ldap/schema"
+
+func descIsNumericOID(s string) bool {
 	parts := strings.Split(s, ".")
 	if len(parts) < 2 {
 		return false
@@ -254,8 +257,8 @@ func isNumericOID(s string) bool {
 	return true
 }
 
-func isLetter(c byte) bool    { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }
+func descIsLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func descIsDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 func TestParseDescriptionRejects(t *testing.T) {
 	for _, s := range []string{
@@ -498,7 +501,7 @@ var openLDAPDifferences = map[string]string{
 func TestAgainstOpenLDAPSchema(t *testing.T) {
 	defs := map[string]*schemaDesc{}
 	for _, f := range []string{"core", "cosine", "inetorgperson", "nis"} {
-		data, err := os.ReadFile(filepath.Join(schemaDir, f+".schema"))
+		data, err := os.ReadFile(filepath.Join(registrySchemaDir, f+".schema"))
 		if err != nil {
 			t.Skipf("OpenLDAP's schema files are not installed: %v", err)
 		}

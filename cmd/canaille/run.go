@@ -76,7 +76,9 @@ func runRun(e *cmdEnv) error {
 // (ctx) or a component failure. ready, when set, runs once everything is
 // up (demo prints its banner there).
 func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
-	log := newLogger(cfg, e.stderr)
+	logs := newLogBuffer(e.stderr)
+	defer logs.Close()
+	log := newLogger(cfg, logs)
 	st, err := e.store(true)
 	if err != nil {
 		return err

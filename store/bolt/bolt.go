@@ -67,11 +67,12 @@ const initialMmapSize = 1 << 30
 
 // Store is the bbolt backend. It is safe for concurrent use.
 type Store struct {
-	db     *bbolt.DB
-	cfg    Config
-	now    func() time.Time
-	log    *slog.Logger
-	hasher *password.Hasher
+	db      *bbolt.DB
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	hasher  *password.Hasher
+	decoded *decodeCache
 }
 
 var (
@@ -182,7 +183,7 @@ func (c Config) Open() (*Store, error) {
 		}
 		return nil, fmt.Errorf("bolt: open %s: %w", c.Path, err)
 	}
-	s := &Store{db: db, cfg: c, now: c.Now, log: c.Logger, hasher: c.Hasher}
+	s := &Store{db: db, cfg: c, now: c.Now, log: c.Logger, hasher: c.Hasher, decoded: newDecodeCache()}
 	if s.now == nil {
 		s.now = time.Now
 	}

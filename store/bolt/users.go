@@ -53,18 +53,31 @@ func loadUserW(w *wtx, id string) (store.User, error) {
 	if raw == nil {
 		return store.User{}, fmt.Errorf("bolt: user %q: %w", id, store.ErrNotFound)
 	}
+	if w.decoded != nil && w.buf == nil {
+		if u, ok := w.decoded.get(id, raw); ok {
+			return u, nil
+		}
+	}
 	var rec userRecord
 	if err := decode(raw, &rec); err != nil {
 		return store.User{}, fmt.Errorf("bolt: user %q: %w", id, err)
 	}
 	u := rec.User
 	u.PasswordHash, u.SecretToken, u.OneTimePassword = rec.PasswordHash, rec.SecretToken, rec.OneTimePassword
+	if w.decoded != nil && w.buf == nil {
+		w.decoded.put(id, raw, u)
+	}
 	return u, nil
 }
 
 // getUser reads a user with its groups.
 func getUser(tx *bbolt.Tx, id string) (store.User, error) {
-	u, err := loadUser(tx, id)
+	return getUserW(direct(tx), id)
+}
+
+func getUserW(w *wtx, id string) (store.User, error) {
+	tx := w.tx
+	u, err := loadUserW(w, id)
 	if err != nil {
 		return u, err
 	}
@@ -106,7 +119,7 @@ func (s *Store) getUserBy(ctx context.Context, index []byte, key []byte, what st
 			return fmt.Errorf("bolt: user with %s: %w", what, store.ErrNotFound)
 		}
 		var err error
-		u, err = getUser(tx, string(id))
+		u, err = getUserW(s.reader(tx), string(id))
 		return err
 	})
 	return u, err
@@ -117,7 +130,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 	var u store.User
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		u, err = getUser(tx, id)
+		u, err = getUserW(s.reader(tx), id)
 		return err
 	})
 	return u, err
@@ -156,7 +169,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]store.User,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			u, err := getUser(tx, string(id))
+			u, err := getUserW(s.reader(tx), string(id))
 			if err != nil {
 				return err
 			}

@@ -14,8 +14,9 @@ import (
 // transaction cost time quadratic in their number, while ordered puts
 // append.
 type wtx struct {
-	tx  *bbolt.Tx
-	buf map[string]map[string][]byte // bucket -> key -> value; nil: direct
+	tx      *bbolt.Tx
+	buf     map[string]map[string][]byte // bucket -> key -> value; nil: direct
+	decoded *decodeCache                 // read transactions: decoded users
 }
 
 func direct(tx *bbolt.Tx) *wtx { return &wtx{tx: tx} }

@@ -1,0 +1,54 @@
+package ldapserver
+
+import (
+	"bytes"
+	"testing"
+
+	ber "github.com/go-asn1-ber/asn1-ber"
+	"github.com/jimlambrt/gldap"
+
+	"github.com/canaille-go/canaille/store/ldif"
+)
+
+// TestEncodeEntryMatchesGoASN1 checks our encoder against go-asn1-ber's for
+// entries of every size class of BER lengths.
+func TestEncodeEntryMatchesGoASN1(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 70000)
+	for _, e := range []*ldif.Entry{
+		{DN: "uid=a,dc=x"},
+		{DN: "uid=alice,ou=users,dc=example,dc=org", Attributes: []ldif.Attribute{
+			{Name: "uid", Values: [][]byte{[]byte("alice")}},
+			{Name: "mail", Values: [][]byte{[]byte("a@x.org"), []byte("b@x.org")}},
+			{Name: "jpegPhoto", Values: [][]byte{big}},
+			{Name: "empty"},
+		}},
+		{DN: string(bytes.Repeat([]byte("d"), 200)), Attributes: []ldif.Attribute{{Name: "cn", Values: [][]byte{bytes.Repeat([]byte("c"), 300)}}}},
+	} {
+		for _, id := range []int64{1, 127, 128, 255, 256, 65535, 1 << 30} {
+			for _, typesOnly := range []bool{false, true} {
+				want := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+				want.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
+				op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, gldap.ApplicationSearchResultEntry, nil, "")
+				op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, e.DN, ""))
+				attrs := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+				for _, a := range e.Attributes {
+					seq := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+					seq.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, a.Name, ""))
+					set := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSet, nil, "")
+					if !typesOnly {
+						for _, v := range a.Values {
+							set.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, string(v), ""))
+						}
+					}
+					seq.AppendChild(set)
+					attrs.AppendChild(seq)
+				}
+				op.AppendChild(attrs)
+				want.AppendChild(op)
+				if got := encodeEntry(id, e, typesOnly); !bytes.Equal(got, want.Bytes()) {
+					t.Fatalf("id %d, typesOnly %v, %s: encodings differ", id, typesOnly, e.DN[:min(len(e.DN), 20)])
+				}
+			}
+		}
+	}
+}

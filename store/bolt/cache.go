@@ -1,0 +1,54 @@
+package bolt
+
+import (
+	"bytes"
+	"sync"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/canaille-go/canaille/store"
+)
+
+// decodeCache keeps decoded user records, so that the reads that dominate
+// an LDAP server's work (a user looked up at every search and bind) do not
+// decode JSON each time. An entry is valid only while the stored bytes
+// are exactly those it was decoded from: a hit compares them, so a write
+// (in this process or a migration) can never be served stale, and nothing
+// needs invalidating.
+type decodeCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedUser
+}
+
+type cachedUser struct {
+	raw []byte
+	u   store.User
+}
+
+// decodeCacheSize bounds the cache; when full it starts over.
+const decodeCacheSize = 16384
+
+func newDecodeCache() *decodeCache { return &decodeCache{m: map[string]cachedUser{}} }
+
+func (c *decodeCache) get(id string, raw []byte) (store.User, bool) {
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || !bytes.Equal(e.raw, raw) {
+		return store.User{}, false
+	}
+	return e.u.Clone(), true
+}
+
+func (c *decodeCache) put(id string, raw []byte, u store.User) {
+	e := cachedUser{raw: bytes.Clone(raw), u: u.Clone()}
+	c.mu.Lock()
+	if len(c.m) >= decodeCacheSize {
+		clear(c.m)
+	}
+	c.m[id] = e
+	c.mu.Unlock()
+}
+
+// reader is the view of a read transaction through the cache.
+func (s *Store) reader(tx *bbolt.Tx) *wtx { return &wtx{tx: tx, decoded: s.decoded} }
