@@ -744,12 +744,13 @@ func mrNormalizeAssertion(dst []byte, r mrRule, v []byte) ([]byte, bool) {
 // numeric OIDs for object classes, and so on. An index keyed by
 // NormalizeValue of each stored value answers equality filters exactly as
 // Match does (except for objectClass: Match also matches an assertion
-// against the subclasses of the class named). ok is false for an unknown
-// type, userPassword (which filters never match), a type without an
-// equality rule, or a value invalid for the rule.
+// against the subclasses of the class named, and for userPassword, which
+// normalises to itself but which filters never match). ok is false for
+// an unknown type, a type without an equality rule, or a value invalid
+// for the rule.
 func NormalizeValue(attr string, value []byte) (string, bool) {
 	a, ok := schemas.LookupAttribute(attr)
-	if !ok || a.Name() == "userPassword" {
+	if !ok {
 		return "", false
 	}
 	r := mrRules[a.Equality]

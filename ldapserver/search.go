@@ -451,7 +451,7 @@ func (r *searchRun) users(ctx context.Context, pos *position, emit func(string, 
 		return r.emitUser(ctx, &u, emit)
 	}
 	for _, eq := range r.filter.Equalities() {
-		v := eq.Value
+		v := strings.TrimSpace(eq.Value)
 		switch strings.ToLower(eq.Attribute) {
 		case "objectclass":
 			if groupClasses[strings.ToLower(v)] {
@@ -552,7 +552,7 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 		return emitPrivate(u.UserName, d.privateGroupEntry(&u))
 	}
 	for _, eq := range r.filter.Equalities() {
-		v := eq.Value
+		v := strings.TrimSpace(eq.Value)
 		switch strings.ToLower(eq.Attribute) {
 		case "objectclass":
 			if userClasses[strings.ToLower(v)] {
@@ -695,11 +695,15 @@ func (r *searchRun) collected(ctx context.Context, t target, paging *gldap.Contr
 		}
 		// RFC 2891 1.2: a sort the server cannot do fails the search when
 		// the control is critical, and is skipped otherwise.
-		code, diag := resultSuccess, ""
+		code, diag, attr := resultSuccess, "", ""
 		if err := SortEntries(entries, keys); err != nil {
 			code, diag = resultInappropriateMatching, err.Error()
+			var se *SortError
+			if errors.As(err, &se) {
+				code, attr = se.Code, se.Attribute
+			}
 		}
-		sortResult := &gldap.ControlString{ControlType: controlSortResult, ControlValue: string(EncodeSortResult(code, ""))}
+		sortResult := &gldap.ControlString{ControlType: controlSortResult, ControlValue: string(EncodeSortResult(code, attr))}
 		if code != resultSuccess && critical {
 			return searchResult{code: resultUnavailableCriticalExt, diag: diag, controls: []gldap.Control{sortResult}}
 		}
