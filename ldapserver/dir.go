@@ -80,6 +80,18 @@ func (d *directory) resolve(dn string) (target, error) {
 	if strings.TrimSpace(dn) == "" {
 		return target{kind: tRootDSE}, nil
 	}
+	// The bases as configured, the common case, without parsing.
+	switch {
+	case strings.EqualFold(dn, d.users):
+		return target{kind: tUsers}, nil
+	case strings.EqualFold(dn, d.groups):
+		return target{kind: tGroups}, nil
+	case strings.EqualFold(dn, d.root):
+		return target{kind: tRoot}, nil
+	}
+	if name, ok := d.plainUserDN(dn); ok {
+		return target{kind: tUser, name: name, matched: d.users}, nil
+	}
 	norm, err := schemas.NormalizeDN(dn)
 	if err != nil {
 		return target{}, errInvalidDN
@@ -123,6 +135,24 @@ func (d *directory) resolve(dn string) (target, error) {
 		return target{matched: d.closest(norm)}, nil
 	}
 	return target{}, nil
+}
+
+// plainUserDN recognises "uid=NAME,<users base>" without escapes or
+// spaces, as clients almost always write it, without parsing the DN.
+func (d *directory) plainUserDN(dn string) (string, bool) {
+	if len(dn) <= len(d.users)+5 || !strings.EqualFold(dn[:4], "uid=") {
+		return "", false
+	}
+	rest := dn[4:]
+	comma := strings.IndexByte(rest, ',')
+	if comma <= 0 || !strings.EqualFold(rest[comma+1:], d.users) {
+		return "", false
+	}
+	name := rest[:comma]
+	if strings.ContainsAny(name, "\\+=\"<>;# ") || store.ValidUserName(name) != "" {
+		return "", false
+	}
+	return name, true
 }
 
 // closest returns the deepest existing structural ancestor of a DN under

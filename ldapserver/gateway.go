@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
@@ -180,12 +181,17 @@ func responseApp(op byte) ber.Tag {
 }
 
 // logOp writes the one line of an operation: never a password.
-func (s *Server) logOp(se *session, op string, id int64, code int, start time.Time) {
+func (s *Server) logOp(se *session, op string, id int64, code int, start time.Time, extra ...slog.Attr) {
+	if !s.log.Enabled(context.Background(), slog.LevelInfo) {
+		return
+	}
 	se.idmu.Lock()
 	dn := se.who.dn
 	se.idmu.Unlock()
-	s.log.Info("LDAP "+op, "conn", se.id, "remote", se.remote, "msg", id, "bind_dn", dn,
-		"result", code, "duration", time.Since(start))
+	attrs := make([]slog.Attr, 0, 6+len(extra))
+	attrs = append(attrs, slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msg", id),
+		slog.String("bind_dn", dn), slog.Int("result", code), slog.Duration("duration", time.Since(start)))
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "LDAP "+op, append(attrs, extra...)...)
 }
 
 // forward sends a request to the engine on the connection's internal

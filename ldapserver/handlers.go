@@ -2,6 +2,7 @@ package ldapserver
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
@@ -14,42 +15,33 @@ import (
 
 func (e *engine) search(w *gldap.ResponseWriter, r *gldap.Request) {
 	start := time.Now()
-	done := r.NewSearchDoneResponse()
 	se := e.session(r)
 	if se == nil {
-		done.SetResultCode(resultUnwillingToPerform)
-		w.Write(done)
+		w.Write(r.NewSearchDoneResponse(gldap.WithResponseCode(resultUnwillingToPerform)))
 		return
 	}
 	m, err := r.GetSearchMessage()
 	if err != nil {
-		done.SetResultCode(resultProtocolError)
-		w.Write(done)
+		w.Write(r.NewSearchDoneResponse(gldap.WithResponseCode(resultProtocolError)))
 		return
 	}
 	req := searchRequest{msgID: m.GetID(), base: m.BaseDN, scope: m.Scope, sizeLimit: m.SizeLimit,
 		timeLimit: m.TimeLimit, typesOnly: m.TypesOnly, filter: m.Filter, attrs: m.Attributes, controls: m.Controls}
-	// Entries go straight to the client, encoded in one pass; the
-	// SearchResultDone follows through gldap and the relay, after them.
+	// The responses go straight to the client: entries encoded in one
+	// pass (gldap would build a packet tree and encode each twice), queued
+	// and sent with the SearchResultDone in as few writes as possible.
 	res := e.srv.dir.search(e.srv.ctx, se, req, func(ent *ldif.Entry) error {
 		return se.relayWrite(encodeEntry(req.msgID, ent, false), false)
 	})
-	if err := se.flush(); err != nil {
-		return
-	}
-	se.abandoned.Delete(req.msgID)
 	if res.code == resultOther && se.isAbandoned(req.msgID) {
+		se.abandoned.Delete(req.msgID)
+		se.flush()
 		return // abandoned: no response (RFC 4511 4.11)
 	}
-	done.SetResultCode(res.code)
-	done.SetMatchedDN(res.matched)
-	done.SetDiagnosticMessage(res.diag)
-	if len(res.controls) > 0 {
-		done.SetControls(res.controls...)
-	}
-	w.Write(done)
-	e.srv.logOpFields(se, "search", req.msgID, res.code, start, "base", req.base, "scope", int(req.scope),
-		"filter", req.filter, "entries", res.sent)
+	se.abandoned.Delete(req.msgID)
+	se.relayWrite(searchDone(req.msgID, res), true)
+	e.srv.logOp(se, "search", req.msgID, res.code, start, slog.String("base", req.base),
+		slog.Int("scope", int(req.scope)), slog.String("filter", req.filter), slog.Int("entries", res.sent))
 }
 
 func (e *engine) add(w *gldap.ResponseWriter, r *gldap.Request) {
@@ -150,14 +142,23 @@ func decodeChanges(mods []gldap.Change) ([]change, error) {
 	return out, nil
 }
 
-// logOpFields logs an operation with extra fields.
-func (s *Server) logOpFields(se *session, op string, id int64, code int, start time.Time, extra ...any) {
-	se.idmu.Lock()
-	dn := se.who.dn
-	se.idmu.Unlock()
-	args := append([]any{"conn", se.id, "remote", se.remote, "msg", id, "bind_dn", dn,
-		"result", code, "duration", time.Since(start)}, extra...)
-	s.log.Info("LDAP "+op, args...)
+// searchDone encodes a SearchResultDone with its controls.
+func searchDone(id int64, res searchResult) []byte {
+	msg := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+	msg.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, gldap.ApplicationSearchResultDone, nil, "")
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(res.code), ""))
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, res.matched, ""))
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, res.diag, ""))
+	msg.AppendChild(op)
+	if len(res.controls) > 0 {
+		controls := ber.Encode(ber.ClassContext, ber.TypeConstructed, 0, nil, "")
+		for _, c := range res.controls {
+			controls.AppendChild(c.Encode())
+		}
+		msg.AppendChild(controls)
+	}
+	return msg.Bytes()
 }
 
 // criticalControl returns the OID of a critical control gldap decoded but

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jimlambrt/gldap"
@@ -43,12 +44,38 @@ type searchResult struct {
 var errStop = errors.New("stop")
 
 // selection is the requested attribute list (RFC 4511 4.5.1.8). It
-// remembers its answers: one search asks about the same names again and
-// again. It is not safe for concurrent use.
+// remembers its answers: searches ask about the same names again and
+// again. A shared selection (selectionFor) guards its memo.
 type selection struct {
 	allUser, allOper, none bool
 	named                  map[string]bool // lower-case canonical names
+	shared                 bool
+	mu                     sync.RWMutex
 	memo                   map[string]bool
+}
+
+// selections caches the decisions of attribute lists: clients send the
+// same few lists again and again (nslcd's, a mail server's).
+var selections struct {
+	sync.Mutex
+	m map[string]*selection
+}
+
+// selectionFor returns the (shared, concurrency-safe) selection of attrs.
+func selectionFor(attrs []string) *selection {
+	key := strings.Join(attrs, "\x00")
+	selections.Lock()
+	defer selections.Unlock()
+	if s, ok := selections.m[key]; ok {
+		return s
+	}
+	s := newSelection(attrs)
+	s.shared = true
+	if selections.m == nil || len(selections.m) >= 256 {
+		selections.m = map[string]*selection{}
+	}
+	selections.m[key] = s
+	return s
 }
 
 func newSelection(attrs []string) *selection {
@@ -73,10 +100,24 @@ func newSelection(attrs []string) *selection {
 
 // wants reports whether attribute name is selected.
 func (s *selection) wants(name string) bool {
-	if v, ok := s.memo[name]; ok {
+	if s.shared {
+		s.mu.RLock()
+	}
+	v, ok := s.memo[name]
+	if s.shared {
+		s.mu.RUnlock()
+	}
+	if ok {
 		return v
 	}
-	v := s.decide(schemas.CanonicalAttribute(name))
+	v = s.decide(schemas.CanonicalAttribute(name))
+	if s.shared {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(s.memo) > 1024 { // a client naming ever new attributes
+			clear(s.memo)
+		}
+	}
 	s.memo[name] = v
 	return v
 }
@@ -245,7 +286,7 @@ func (d *directory) search(ctx context.Context, se *session, req searchRequest, 
 	if !a.canSeeStructure() && !(t.kind == tUser || t.kind == tGroup) {
 		return searchResult{code: resultNoSuchObject}
 	}
-	run := &searchRun{d: d, se: se, req: req, a: a, filter: filter, sel: newSelection(req.attrs)}
+	run := &searchRun{d: d, se: se, req: req, a: a, filter: filter, sel: selectionFor(req.attrs)}
 	if req.timeLimit > 0 {
 		run.deadline = time.Now().Add(time.Duration(req.timeLimit) * time.Second)
 	}

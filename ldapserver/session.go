@@ -49,8 +49,9 @@ type identity struct {
 	userID string
 	name   string // user_name
 	rights acl.Rights
-	at     time.Time // when rights were evaluated
-	acc    *access   // what the rights let read, computed with them
+	at     time.Time   // when rights were evaluated
+	acc    *access     // what the rights let read, computed with them
+	bound  *store.User // the user as bound, until its rights are needed
 }
 
 // rightsTTL bounds how long a connection keeps the rights it had: group
@@ -103,6 +104,15 @@ const writeTimeout = 60 * time.Second
 // meanwhile becomes anonymous).
 func (se *session) identity(ctx context.Context) identity {
 	se.idmu.Lock()
+	if se.who.bound != nil {
+		// Rights are evaluated at the first operation after a bind, not
+		// at the bind: clients that only bind (mail servers checking a
+		// password) never need them.
+		se.who.rights = se.srv.dir.policy.For(se.who.bound)
+		se.who.bound = nil
+		acc := se.srv.dir.access(se.who)
+		se.who.acc = &acc
+	}
 	who := se.who
 	se.idmu.Unlock()
 	if who.userID == "" || time.Since(who.at) < rightsTTL {
@@ -134,9 +144,7 @@ func (se *session) setIdentity(dn string, u *store.User) {
 		se.who = identity{}
 		return
 	}
-	se.who = identity{dn: dn, userID: u.ID, name: u.UserName, rights: se.srv.dir.policy.For(u), at: time.Now()}
-	acc := se.srv.dir.access(se.who)
-	se.who.acc = &acc
+	se.who = identity{dn: dn, userID: u.ID, name: u.UserName, at: time.Now(), bound: u}
 }
 
 // disconnect sends a Notice of Disconnection and closes the connection.

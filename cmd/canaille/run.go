@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -76,6 +78,19 @@ func runRun(e *cmdEnv) error {
 // (ctx) or a component failure. ready, when set, runs once everything is
 // up (demo prints its banner there).
 func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
+	// CANAILLE_CPUPROFILE=FILE records a CPU profile of the whole run (go
+	// tool pprof reads it), for performance work.
+	if path, ok := lookupEnv(e.environ, "CANAILLE_CPUPROFILE"); ok && path != "" && e.srv == nil {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	logs := newLogBuffer(e.stderr)
 	defer logs.Close()
 	log := newLogger(cfg, logs)
