@@ -193,6 +193,7 @@ func (e *engine) session(r *gldap.Request) *session {
 // (a panic in a gldap handler would kill the process: LIBRARIES.md G4).
 func (e *engine) handler(fn func(*gldap.ResponseWriter, *gldap.Request)) gldap.HandlerFunc {
 	return func(w *gldap.ResponseWriter, r *gldap.Request) {
+		growStack(stackIndex)
 		defer func() {
 			if rec := recover(); rec != nil {
 				e.srv.log.Error("LDAP engine handler panicked", "panic", rec, "stack", string(debug.Stack()))
@@ -234,3 +235,21 @@ func (l *gldapLogger) Warn(msg string, args ...any)  { l.log.Warn("gldap: "+msg,
 func (l *gldapLogger) Error(msg string, args ...any) { l.log.Error("gldap: "+msg, args...) }
 func (l *gldapLogger) IsDebug() bool                 { return false }
 func (l *gldapLogger) IsTrace() bool                 { return false }
+
+// growStack makes the goroutine's stack large enough for a request at
+// once, while it is nearly empty: gldap runs each request in a new
+// goroutine with a small stack, and letting it grow in steps deep inside
+// a search copied the stack several times per request. The index and the
+// sink keep the compiler from removing the array.
+//
+//go:noinline
+func growStack(i int) {
+	var pad [16 << 10]byte
+	pad[i] = byte(i)
+	stackSink = pad[(i*7919)%len(pad)]
+}
+
+var (
+	stackIndex = 1
+	stackSink  byte
+)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
 
@@ -489,6 +490,23 @@ func mrOIDNames(v []byte, subclasses bool) (names []string, ok bool) {
 	if !mrValidOID(s) {
 		return nil, false
 	}
+	// The names of a registry object class never change: remember them
+	// (every nslcd filter holds an objectClass assertion).
+	type key struct {
+		name       string
+		subclasses bool
+	}
+	k := key{strings.ToLower(s), subclasses}
+	if cached, hit := mrOIDNamesCache.Load(k); hit {
+		return cached.([]string), true
+	}
+	defer func() {
+		if ok && len(names) > 0 {
+			if _, isClass := schemas.LookupObjectClass(s); isClass {
+				mrOIDNamesCache.Store(k, names)
+			}
+		}
+	}()
 	add := func(oid string, ns []string) {
 		for _, n := range append([]string{oid}, ns...) {
 			names = append(names, strings.ToLower(n))
@@ -511,6 +529,10 @@ func mrOIDNames(v []byte, subclasses bool) (names []string, ok bool) {
 	}
 	return names, true
 }
+
+// mrOIDNamesCache holds mrOIDNames's answers for object classes of the
+// registry (a bounded set); callers do not modify the slices.
+var mrOIDNamesCache sync.Map
 
 // mrSubclassOf reports whether c derives from o.
 func mrSubclassOf(c, o *schemas.ObjectClass, depth int) bool {

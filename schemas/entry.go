@@ -155,6 +155,9 @@ type builder struct {
 
 func (b *builder) add(name string, vs ...string) {
 	var a ldif.Attribute
+	if len(vs) > 1 {
+		a.Values = make([][]byte, 0, len(vs))
+	}
 	for _, v := range vs {
 		if v != "" {
 			a.Values = append(a.Values, []byte(v))

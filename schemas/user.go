@@ -216,7 +216,7 @@ func knownScheme(v string) bool {
 // o.WithPassword; operational, password-policy and memberOf attributes as
 // Options say. The entry's values are the caller's.
 func UserToEntry(u *store.User, photo []byte, o Options) *ldif.Entry {
-	var b builder
+	b := builder{attrs: make([]ldif.Attribute, 0, 32)}
 	posix := u.UIDNumber != 0
 	if posix {
 		b.add("objectClass", "top", "person", "organizationalPerson", "inetOrgPerson", "posixAccount", "shadowAccount")
