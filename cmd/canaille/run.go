@@ -91,11 +91,6 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if v, ok := lookupEnv(e.environ, "CANAILLE_TEST_GCPERCENT"); ok {
-		n := 100
-		fmt.Sscan(v, &n)
-		debug.SetGCPercent(n)
-	}
 	logs := newLogBuffer(e.stderr)
 	defer logs.Close()
 	log := newLogger(cfg, logs)
