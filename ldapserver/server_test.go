@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/canaille-go/canaille/ldapserver"
@@ -481,5 +482,61 @@ func TestShutdownWithIdleClients(t *testing.T) {
 	f.srv.Shutdown(ctx)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("shutdown took %s with idle clients", d)
+	}
+}
+
+// TestSlowClientDoesNotStallOthers sends a large search on one connection
+// and never reads the answer: other clients must still be served.
+func TestSlowClientDoesNotStallOthers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	users := make([]store.User, 3000)
+	for i := range users {
+		users[i] = store.User{ID: store.NewID(), UserName: fmt.Sprintf("slow%04d", i),
+			FormattedAddress: strings.Repeat("A long address line\n", 20)}
+	}
+	if err := f.st.Import(ctx, users, nil); err != nil {
+		t.Fatal(err)
+	}
+	slow, err := net.Dial("tcp", f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	// A raw bind as admin, then subtree searches for everything; the
+	// answers (several MB) are never read.
+	msg := func(id int64, op *ber.Packet) []byte {
+		p := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+		p.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
+		p.AppendChild(op)
+		return p.Bytes()
+	}
+	bind := ber.Encode(ber.ClassApplication, ber.TypeConstructed, 0, nil, "")
+	bind.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, int64(3), ""))
+	bind.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, adminDN, ""))
+	bind.AppendChild(ber.NewString(ber.ClassContext, ber.TypePrimitive, 0, adminPass, ""))
+	slow.Write(msg(1, bind))
+	for id := range int64(5) {
+		req := ldap.NewSearchRequest(root, ldap.ScopeWholeSubtree, 0, 0, 0, false, "(objectClass=*)", nil, nil)
+		op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, 3, nil, "")
+		op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, req.BaseDN, ""))
+		op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(req.Scope), ""))
+		op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(0), ""))
+		op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, int64(0), ""))
+		op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, int64(0), ""))
+		op.AppendChild(ber.NewBoolean(ber.ClassUniversal, ber.TypePrimitive, ber.TagBoolean, false, ""))
+		op.AppendChild(ber.NewString(ber.ClassContext, ber.TypePrimitive, 7, "objectClass", ""))
+		op.AppendChild(ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, ""))
+		slow.Write(msg(id+2, op))
+	}
+	// The server fills the slow client's socket buffers and blocks there.
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	other := f.bound(bobDN, bobPass)
+	if len(search(t, other, bobDN, ldap.ScopeBaseObject, "(objectClass=*)", "uid")) != 1 {
+		t.Fatal("the other client got no answer")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the other client waited %s", d)
 	}
 }
