@@ -189,7 +189,7 @@ func (s *Server) logOp(se *session, op string, id int64, code int, start time.Ti
 	dn := se.who.dn
 	se.idmu.Unlock()
 	attrs := make([]slog.Attr, 0, 6+len(extra))
-	attrs = append(attrs, slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msg", id),
+	attrs = append(attrs, slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msgid", id),
 		slog.String("bind_dn", dn), slog.Int("result", code), slog.Duration("duration", time.Since(start)))
 	s.log.LogAttrs(context.Background(), slog.LevelInfo, "LDAP "+op, append(attrs, extra...)...)
 }
