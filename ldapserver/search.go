@@ -526,20 +526,47 @@ func (r *searchRun) users(ctx context.Context, pos *position, emit func(string, 
 	if pos.stage == stUsers {
 		after = pos.after
 	}
+	return eachUser(ctx, d.store, after, func(u *store.User) error { return r.emitUser(ctx, u, emit) })
+}
+
+// listPage is how many objects a scan reads per store call.
+const listPage = 256
+
+// eachUser calls fn for every user after the given name, in name order.
+func eachUser(ctx context.Context, st store.Directory, after string, fn func(*store.User) error) error {
 	for {
-		page, err := d.store.ListUsers(ctx, store.UserQuery{After: after, Limit: 256})
+		page, err := st.ListUsers(ctx, store.UserQuery{After: after, Limit: listPage})
 		if err != nil {
 			return err
 		}
 		for i := range page {
-			if err := r.emitUser(ctx, &page[i], emit); err != nil {
+			if err := fn(&page[i]); err != nil {
 				return err
 			}
 		}
-		if len(page) < 256 {
+		if len(page) < listPage {
 			return nil
 		}
 		after = page[len(page)-1].UserName
+	}
+}
+
+// eachGroup calls fn for every group after the given name, in name order.
+func eachGroup(ctx context.Context, st store.Directory, after string, fn func(*store.Group) error) error {
+	for {
+		page, err := st.ListGroups(ctx, store.GroupQuery{After: after, Limit: listPage})
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if err := fn(&page[i]); err != nil {
+				return err
+			}
+		}
+		if len(page) < listPage {
+			return nil
+		}
+		after = page[len(page)-1].DisplayName
 	}
 }
 
@@ -641,44 +668,21 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 		if pos.stage == stGroups {
 			after = pos.after
 		}
-		for {
-			page, err := d.store.ListGroups(ctx, store.GroupQuery{After: after, Limit: 256})
-			if err != nil {
-				return err
-			}
-			for i := range page {
-				if err := emit(page[i].DisplayName, d.groupEntry(&page[i])); err != nil {
-					return err
-				}
-			}
-			if len(page) < 256 {
-				break
-			}
-			after = page[len(page)-1].DisplayName
+		err := eachGroup(ctx, d.store, after, func(g *store.Group) error { return emit(g.DisplayName, d.groupEntry(g)) })
+		if err != nil {
+			return err
 		}
 	}
 	after := ""
 	if pos.stage == stPrivateGroups {
 		after = pos.after
 	}
-	for {
-		page, err := d.store.ListUsers(ctx, store.UserQuery{After: after, Limit: 256})
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			u := &page[i]
-			if hasPrivateGroup(u) && !shadowed(u) {
-				if err := emitPrivate(u.UserName, d.privateGroupEntry(u)); err != nil {
-					return err
-				}
-			}
-		}
-		if len(page) < 256 {
+	return eachUser(ctx, d.store, after, func(u *store.User) error {
+		if !hasPrivateGroup(u) || shadowed(u) {
 			return nil
 		}
-		after = page[len(page)-1].UserName
-	}
+		return emitPrivate(u.UserName, d.privateGroupEntry(u))
+	})
 }
 
 // pagedSearch is the server-side state of a paged search (RFC 2696):

@@ -61,16 +61,7 @@ const rightsTTL = 2 * time.Second
 func (se *session) touch() { se.lastActivity.Store(time.Now().UnixNano()) }
 
 // write sends one encoded message to the client.
-func (se *session) write(msg []byte) error {
-	se.wmu.Lock()
-	defer se.wmu.Unlock()
-	se.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	if _, err := se.w.Write(msg); err != nil {
-		return err
-	}
-	se.touch()
-	return se.w.Flush()
-}
+func (se *session) write(msg []byte) error { return se.relayWrite(msg, true) }
 
 // relayWrite queues a message, and sends what is queued when flush is set.
 func (se *session) relayWrite(msg []byte, flush bool) error {
