@@ -1,8 +1,10 @@
 // Package schemas is the one place where the store's model meets LDAP
 // entries: which attribute holds which field, in which syntax, under which
-// DN and with which object classes. The import and export commands use it
-// today; the built-in LDAP server and the upstream OpenLDAP backend will use
-// it too, so that all of them agree.
+// DN and with which object classes, and the registry of the attribute
+// types, object classes, matching rules and syntaxes the built-in LDAP
+// server serves (LookupAttribute, LookupObjectClass, SubschemaEntry). The
+// import and export commands and the LDAP server use it; the upstream
+// OpenLDAP backend will too, so that all of them agree.
 //
 // The attribute names are those of Python Canaille's LDAP backend, so that
 // an existing Canaille directory reads as it is; they are listed, with the
