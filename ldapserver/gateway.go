@@ -244,8 +244,17 @@ func (s *Server) abandon(se *session, frame []byte) {
 	for _, b := range octets(op) {
 		target = target<<8 | int64(b)
 	}
+	// Abandons of finished requests are never looked at again: bound
+	// what a client can make the connection keep.
+	if se.abandonCount.Add(1) > maxAbandoned {
+		se.abandoned.Clear()
+		se.abandonCount.Store(1)
+	}
 	se.abandoned.Store(target, struct{}{})
 }
+
+// maxAbandoned bounds the abandoned message IDs a connection remembers.
+const maxAbandoned = 1024
 
 // isAbandoned reports (and forgets) whether a request was abandoned.
 func (se *session) isAbandoned(id int64) bool {

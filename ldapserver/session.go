@@ -35,9 +35,10 @@ type session struct {
 	innerMu sync.Mutex
 	inner   net.Conn // to the engine; nil until the first forwarded request
 
-	abandoned sync.Map // message ID (int64) -> struct{}
-	pagesMu   sync.Mutex
-	pages     map[string]*pagedSearch
+	abandoned    sync.Map // message ID (int64) -> struct{}
+	abandonCount atomic.Int64
+	pagesMu      sync.Mutex
+	pages        map[string]*pagedSearch
 
 	lastActivity atomic.Int64 // unix nanoseconds
 	closed       atomic.Bool
