@@ -57,10 +57,10 @@ func startEngine(s *Server) (*engine, error) {
 	}
 	for _, err := range []error{
 		mux.Bind(e.handler(e.register)),
-		mux.Search(e.handler(e.search)),
-		mux.Add(e.handler(e.add)),
-		mux.Modify(e.handler(e.modify)),
-		mux.Delete(e.handler(e.delete)),
+		mux.Search(e.handler(e.counted(e.search))),
+		mux.Add(e.handler(e.counted(e.add))),
+		mux.Modify(e.handler(e.counted(e.modify))),
+		mux.Delete(e.handler(e.counted(e.delete))),
 		mux.DefaultRoute(e.handler(e.unsupported)),
 	} {
 		if err != nil {
@@ -200,6 +200,17 @@ func (e *engine) handler(fn func(*gldap.ResponseWriter, *gldap.Request)) gldap.H
 				w.Write(r.NewResponse(gldap.WithResponseCode(gldap.ResultOther), gldap.WithDiagnosticMessage("internal error")))
 			}
 		}()
+		fn(w, r)
+	}
+}
+
+// counted releases the in-flight slot the gateway took when it forwarded
+// the request (see session.inflight).
+func (e *engine) counted(fn func(*gldap.ResponseWriter, *gldap.Request)) func(*gldap.ResponseWriter, *gldap.Request) {
+	return func(w *gldap.ResponseWriter, r *gldap.Request) {
+		if se := e.session(r); se != nil {
+			defer func() { <-se.inflight }()
+		}
 		fn(w, r)
 	}
 }

@@ -23,7 +23,8 @@ const tlsHandshakeTimeout = 10 * time.Second
 // the operations the gateway owns and forwards the others to the engine.
 func (s *Server) serveConn(conn net.Conn, implicitTLS bool) {
 	se := &session{id: s.nextID.Add(1), remote: conn.RemoteAddr().String(), srv: s, conn: conn,
-		w: bufio.NewWriterSize(conn, 32<<10), pages: map[string]*pagedSearch{}}
+		w: bufio.NewWriterSize(conn, 32<<10), pages: map[string]*pagedSearch{},
+		inflight: make(chan struct{}, maxInflight)}
 	se.tls.Store(implicitTLS)
 	se.touch()
 	s.mu.Lock()
@@ -194,9 +195,18 @@ func (s *Server) logOp(se *session, op string, id int64, code int, start time.Ti
 	s.log.LogAttrs(context.Background(), slog.LevelInfo, "LDAP "+op, append(attrs, extra...)...)
 }
 
+// maxInflight bounds the forwarded requests of one connection that wait
+// for their answer; the next one waits (the client is read no further).
+const maxInflight = 64
+
 // forward sends a request to the engine on the connection's internal
 // connection, opening and registering it first if needed.
 func (s *Server) forward(se *session, frame []byte) error {
+	select {
+	case se.inflight <- struct{}{}:
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	}
 	se.innerMu.Lock()
 	defer se.innerMu.Unlock()
 	if se.inner == nil {

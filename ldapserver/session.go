@@ -34,6 +34,9 @@ type session struct {
 
 	innerMu sync.Mutex
 	inner   net.Conn // to the engine; nil until the first forwarded request
+	// inflight bounds the requests forwarded and not yet answered: gldap
+	// runs each in its own goroutine, with no limit of its own.
+	inflight chan struct{}
 
 	abandoned    sync.Map // message ID (int64) -> struct{}
 	abandonCount atomic.Int64
