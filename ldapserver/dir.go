@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -28,6 +29,8 @@ type directory struct {
 	rootN, usersN, groupsN string // normalised
 	base                   []*ldif.Entry
 	started                time.Time
+	structureOnce          sync.Once
+	structure              [tGroup + 1]*ldif.Entry
 }
 
 func newDirectory(cfg Config, st store.Directory, policy *acl.Policy) (*directory, error) {
@@ -276,7 +279,18 @@ func (d *directory) addOperational(e *ldif.Entry, structural string, children bo
 }
 
 // structureEntry returns the root or one of the two organizational units.
+// They never change: they are built once and shared (callers do not
+// modify entries).
 func (d *directory) structureEntry(k targetKind) *ldif.Entry {
+	d.structureOnce.Do(func() {
+		for _, k := range []targetKind{tRoot, tUsers, tGroups} {
+			d.structure[k] = d.buildStructureEntry(k)
+		}
+	})
+	return d.structure[k]
+}
+
+func (d *directory) buildStructureEntry(k targetKind) *ldif.Entry {
 	var e ldif.Entry
 	switch k {
 	case tRoot:
