@@ -249,13 +249,33 @@ func isOperational(attr string) bool {
 // everything would get it (callers filter attributes). withPhoto reads
 // the photo.
 func (d *directory) userEntry(ctx context.Context, u *store.User, withPhoto bool) *ldif.Entry {
+	return d.userEntryOnly(ctx, u, withPhoto, nil)
+}
+
+// userEntryOnly is userEntry limited to the attributes want accepts (nil:
+// all).
+func (d *directory) userEntryOnly(ctx context.Context, u *store.User, withPhoto bool, want func(string) bool) *ldif.Entry {
 	var photo []byte
 	if withPhoto && u.HasPhoto {
 		photo, _ = d.store.UserPhoto(ctx, u.ID)
 	}
 	e := schemas.UserToEntry(u, photo, schemas.Options{UsersBase: d.users, GroupsBase: d.groups,
-		WithPassword: true, Operational: true, PasswordPolicy: true, MemberOf: true})
+		WithPassword: true, Operational: true, PasswordPolicy: true, MemberOf: true, Want: want})
 	return d.addOperational(e, "inetOrgPerson", false)
+}
+
+// userEntryAttributes are the attributes userEntry may write, lower-case.
+var userEntryAttributes = map[string]bool{}
+
+func init() {
+	for _, a := range []string{"objectClass", "uid", "cn", "sn", "givenName", "displayName", "mail",
+		"telephoneNumber", "postalAddress", "street", "postalCode", "l", "st", "jpegPhoto",
+		"labeledURI", "title", "o", "departmentNumber", "employeeNumber", "preferredLanguage",
+		"uidNumber", "gidNumber", "homeDirectory", "loginShell", "userPassword", "memberOf",
+		"entryUUID", "createTimestamp", "modifyTimestamp", "pwdChangedTime", "pwdEndTime",
+		"pwdFailureTime"} {
+		userEntryAttributes[strings.ToLower(a)] = true
+	}
 }
 
 func (d *directory) groupEntry(g *store.Group) *ldif.Entry {

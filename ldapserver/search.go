@@ -290,6 +290,7 @@ func (d *directory) search(ctx context.Context, se *session, req searchRequest, 
 	if req.timeLimit > 0 {
 		run.deadline = time.Now().Add(time.Duration(req.timeLimit) * time.Second)
 	}
+	run.wantAll = sortKeys != nil // sorting reads the sort keys' attributes
 	limit := req.sizeLimit
 	if paging == nil && d.cfg.SizeLimit > 0 && (limit == 0 || limit > int64(d.cfg.SizeLimit)) {
 		limit = int64(d.cfg.SizeLimit)
@@ -336,6 +337,8 @@ type searchRun struct {
 	filter   *Filter
 	sel      *selection
 	deadline time.Time
+	want     func(string) bool // see userWant
+	wantAll  bool
 }
 
 // check stops a search that was abandoned or ran out of time.
@@ -574,8 +577,31 @@ func (r *searchRun) emitUser(ctx context.Context, u *store.User, emit func(strin
 	if !r.a.canSeeUser(u.ID) {
 		return nil
 	}
-	e := r.d.userEntry(ctx, u, r.sel.wantsPhoto())
+	e := r.d.userEntryOnly(ctx, u, r.sel.wantsPhoto(), r.userWant())
 	return emit(u.UserName, r.d.readable(e, u.ID, r.a))
+}
+
+// userWant returns what a search needs of user entries: the selected
+// attributes and those the filter reads; nil (everything) when the filter
+// names a type user entries do not hold as such (a supertype such as
+// name, or an extensible match without a type).
+func (r *searchRun) userWant() func(string) bool {
+	if r.want != nil || r.wantAll {
+		return r.want
+	}
+	need := map[string]bool{}
+	for _, a := range r.filter.Attributes() {
+		lower := strings.ToLower(a)
+		if !userEntryAttributes[lower] {
+			r.wantAll = true
+			return nil
+		}
+		need[lower] = true
+	}
+	r.want = func(name string) bool {
+		return r.sel.wants(name) || need[strings.ToLower(name)]
+	}
+	return r.want
 }
 
 // groups emits the visible groups the filter may match, then the users'

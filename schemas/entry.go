@@ -41,6 +41,10 @@ type Options struct {
 	// out: OpenLDAP knows memberOf only with its memberof overlay, which
 	// computes it from the groups.
 	MemberOf bool
+	// Want, when set, limits the entry to the attributes it accepts (by
+	// the names entries are written with), so that a server building an
+	// entry for a search computes only what the search needs.
+	Want func(attr string) bool
 }
 
 // AttributeError reports an attribute whose values make an entry unusable.
@@ -151,9 +155,16 @@ func (r *reader) id() string {
 // builder assembles the attributes of an entry, skipping empty values.
 type builder struct {
 	attrs []ldif.Attribute
+	want  func(string) bool
 }
 
+// wants reports whether the entry being built takes attribute name.
+func (b *builder) wants(name string) bool { return b.want == nil || b.want(name) }
+
 func (b *builder) add(name string, vs ...string) {
+	if !b.wants(name) {
+		return
+	}
 	var a ldif.Attribute
 	if len(vs) > 1 {
 		a.Values = make([][]byte, 0, len(vs))

@@ -216,7 +216,7 @@ func knownScheme(v string) bool {
 // o.WithPassword; operational, password-policy and memberOf attributes as
 // Options say. The entry's values are the caller's.
 func UserToEntry(u *store.User, photo []byte, o Options) *ldif.Entry {
-	b := builder{attrs: make([]ldif.Attribute, 0, 32)}
+	b := builder{attrs: make([]ldif.Attribute, 0, 32), want: o.Want}
 	posix := u.UIDNumber != 0
 	if posix {
 		b.add("objectClass", "top", "person", "organizationalPerson", "inetOrgPerson", "posixAccount", "shadowAccount")
@@ -224,13 +224,21 @@ func UserToEntry(u *store.User, photo []byte, o Options) *ldif.Entry {
 		b.add("objectClass", "top", "person", "organizationalPerson", "inetOrgPerson")
 	}
 	b.add("uid", u.UserName)
-	b.add("cn", commonName(u))
+	if b.wants("cn") {
+		b.add("cn", commonName(u))
+	}
 	b.add("sn", firstOf(u.FamilyName, u.UserName))
 	b.add("givenName", u.GivenName)
 	b.add("displayName", u.DisplayName)
-	b.add("mail", distinct(u.Emails, foldKey)...)
-	b.add("telephoneNumber", distinct(u.PhoneNumbers, phoneKey)...)
-	b.add("postalAddress", EncodePostalAddress(u.FormattedAddress))
+	if b.wants("mail") {
+		b.add("mail", distinct(u.Emails, foldKey)...)
+	}
+	if b.wants("telephoneNumber") {
+		b.add("telephoneNumber", distinct(u.PhoneNumbers, phoneKey)...)
+	}
+	if b.wants("postalAddress") {
+		b.add("postalAddress", EncodePostalAddress(u.FormattedAddress))
+	}
 	b.add("street", u.Street)
 	b.add("postalCode", u.PostalCode)
 	b.add("l", u.Locality)
@@ -241,7 +249,7 @@ func UserToEntry(u *store.User, photo []byte, o Options) *ldif.Entry {
 	b.add("departmentNumber", u.Department)
 	b.add("employeeNumber", u.EmployeeNumber)
 	b.add("preferredLanguage", u.PreferredLanguage)
-	if len(photo) > 0 {
+	if len(photo) > 0 && b.wants("jpegPhoto") {
 		b.attrs = append(b.attrs, ldif.Attribute{Name: "jpegPhoto", Values: [][]byte{bytes.Clone(photo)}})
 	}
 	if posix {
@@ -253,7 +261,7 @@ func UserToEntry(u *store.User, photo []byte, o Options) *ldif.Entry {
 	if o.WithPassword {
 		b.add("userPassword", u.PasswordHash)
 	}
-	if o.MemberOf {
+	if o.MemberOf && b.wants("memberOf") {
 		var dns []string
 		for _, g := range u.Groups {
 			if g.Name != "" {
@@ -263,13 +271,23 @@ func UserToEntry(u *store.User, photo []byte, o Options) *ldif.Entry {
 		b.add("memberOf", distinct(dns, dnKey)...)
 	}
 	if o.Operational {
-		b.add("entryUUID", EntryUUID(u.ID))
-		b.add("createTimestamp", FormatTime(u.Created))
-		b.add("modifyTimestamp", FormatTime(u.LastModified))
+		if b.wants("entryUUID") {
+			b.add("entryUUID", EntryUUID(u.ID))
+		}
+		if b.wants("createTimestamp") {
+			b.add("createTimestamp", FormatTime(u.Created))
+		}
+		if b.wants("modifyTimestamp") {
+			b.add("modifyTimestamp", FormatTime(u.LastModified))
+		}
 	}
 	if o.PasswordPolicy {
-		b.add("pwdChangedTime", FormatTime(u.PasswordLastUpdate))
-		b.add("pwdEndTime", FormatTime(u.LockDate))
+		if b.wants("pwdChangedTime") {
+			b.add("pwdChangedTime", FormatTime(u.PasswordLastUpdate))
+		}
+		if b.wants("pwdEndTime") {
+			b.add("pwdEndTime", FormatTime(u.LockDate))
+		}
 		var fails []string
 		for _, t := range u.PasswordFailureTimestamps {
 			fails = append(fails, formatTimeMicro(t))
