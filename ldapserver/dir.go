@@ -183,6 +183,7 @@ type access struct {
 	selfAttrs map[string]bool // LDAP attributes readable on it (lower-case canonical)
 	passwords bool            // userPassword and failure times
 	bound     bool
+	selfMask  slotMask // the slots of its own entry the bound user may read (see userMask)
 }
 
 func (d *directory) access(who identity) access {
@@ -207,6 +208,7 @@ func (d *directory) access(who identity) access {
 			}
 		}
 	}
+	a.selfMask = a.selfSlots()
 	return a
 }
 
@@ -447,4 +449,18 @@ func (d *directory) privateGroupEntry(u *store.User) *ldif.Entry {
 		{Name: "modifyTimestamp", Values: vals(schemas.FormatTime(u.Created))},
 	}}
 	return d.addOperational(e, "posixGroup", false)
+}
+
+// plainUserDNOf is userDN(name), without escaping names that need none.
+func (d *directory) plainUserDNOf(name string) string {
+	if name == "" || d.users == "" {
+		return d.userDN(name)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '@') {
+			return d.userDN(name)
+		}
+	}
+	return "uid=" + name + "," + d.users
 }

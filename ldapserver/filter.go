@@ -450,3 +450,83 @@ func fltAlternatives(n fltNode) ([][]Equality, bool) {
 	}
 	return nil, false
 }
+
+// userSlots returns the slots of a user entry that the filter reads (see
+// userBuilder), and whether it reads the entry's DN (an extensible match
+// with dnAttributes): evaluating it on an entry with only these gives
+// the same result as on the whole entry.
+func (f *Filter) userSlots() (m slotMask, dn bool) {
+	var walk func(n fltNode)
+	walk = func(n fltNode) {
+		switch n := n.(type) {
+		case fltAnd:
+			for _, k := range n {
+				walk(k)
+			}
+		case fltOr:
+			for _, k := range n {
+				walk(k)
+			}
+		case fltNot:
+			walk(n.kid)
+		case *fltItem:
+			if n.undefined {
+				return // Undefined whatever the entry
+			}
+			dn = dn || n.dnAttrs
+			if n.anyRule != nil || n.options != nil {
+				for i, name := range userSlotNames {
+					if n.selects(name) {
+						m |= 1 << i
+					}
+				}
+				return
+			}
+			// selects compares the entry's attribute names with names.
+			for _, name := range n.names {
+				if s, ok := slotByLower[name]; ok {
+					m |= 1 << s
+				}
+			}
+		}
+	}
+	walk(f.root)
+	return m, dn
+}
+
+// fltEquality is an assertion of Equalities, without its normal form.
+type fltEquality struct {
+	attr  string // canonical name
+	value []byte
+}
+
+// appendEqualities appends the assertions Equalities returns, without
+// allocating when dst has room.
+func (f *Filter) appendEqualities(dst []fltEquality) []fltEquality {
+	return fltAppendEqualities(dst, f.root)
+}
+
+func fltAppendEqualities(dst []fltEquality, n fltNode) []fltEquality {
+	switch n := n.(type) {
+	case fltAnd:
+		for _, k := range n {
+			dst = fltAppendEqualities(dst, k)
+		}
+	case *fltItem:
+		if n.op == opEqual && !n.undefined && fltNormalizable(n.at, n.value) {
+			dst = append(dst, fltEquality{attr: n.at.Name(), value: n.value})
+		}
+	}
+	return dst
+}
+
+// fltNormalizable reports whether NormalizeValue accepts value for at.
+func fltNormalizable(at *schemas.AttributeType, value []byte) bool {
+	r := mrRules[at.Equality]
+	if r == ruleNone || r == ruleBitAnd || r == ruleBitOr {
+		return false
+	}
+	var buf [128]byte
+	_, ok := mrNormalize(buf[:0], r, value)
+	return ok
+}

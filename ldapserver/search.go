@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jimlambrt/gldap"
@@ -43,43 +44,74 @@ type searchResult struct {
 // code is set by whoever returns it.
 var errStop = errors.New("stop")
 
-// selection is the requested attribute list (RFC 4511 4.5.1.8). It
-// remembers its answers: searches ask about the same names again and
-// again. A shared selection (selectionFor) guards its memo.
+// selection is the requested attribute list (RFC 4511 4.5.1.8). It is
+// immutable once built, so that the searches sharing it (selectionFor)
+// read it without locks: its answers for the attribute types of the
+// registry, under their canonical names (how the directory names the
+// attributes of its entries), are decided in advance.
 type selection struct {
 	allUser, allOper, none bool
 	named                  map[string]bool // lower-case canonical names
-	shared                 bool
-	mu                     sync.RWMutex
-	memo                   map[string]bool
+	known                  []uint64        // bit i: attribute type i of attrIndex is selected
+	user                   slotMask        // the user entry attributes selected
 }
 
-// selections caches the decisions of attribute lists: clients send the
-// same few lists again and again (nslcd's, a mail server's).
+// attrIndex numbers the canonical names of the registry's attribute types.
+var attrIndex = sync.OnceValue(func() map[string]int {
+	m := map[string]int{}
+	for _, at := range schemas.AttributeTypes() {
+		if _, ok := m[at.Name()]; !ok {
+			m[at.Name()] = len(m)
+		}
+	}
+	return m
+})
+
+// selections caches the selections of attribute lists: clients send the
+// same few lists again and again (nslcd's, a mail server's). The map is
+// replaced, never changed, so that look-ups take no lock.
 var selections struct {
-	sync.Mutex
-	m map[string]*selection
+	mu sync.Mutex // serialises replacements
+	m  atomic.Pointer[map[string]*selection]
 }
 
-// selectionFor returns the (shared, concurrency-safe) selection of attrs.
+// maxSelections bounds the cached selections; when full, the cache starts
+// over.
+const maxSelections = 256
+
+// selectionFor returns the (shared) selection of attrs.
 func selectionFor(attrs []string) *selection {
-	key := strings.Join(attrs, "\x00")
-	selections.Lock()
-	defer selections.Unlock()
-	if s, ok := selections.m[key]; ok {
-		return s
+	var buf [256]byte
+	key := buf[:0]
+	for i, a := range attrs {
+		if i > 0 {
+			key = append(key, 0)
+		}
+		key = append(key, a...)
 	}
-	s := newSelection(attrs)
-	s.shared = true
-	if selections.m == nil || len(selections.m) >= 256 {
-		selections.m = map[string]*selection{}
+	if m := selections.m.Load(); m != nil {
+		if s, ok := (*m)[string(key)]; ok {
+			return s
+		}
 	}
-	selections.m[key] = s
+	s := newSelection(attrs, false)
+	selections.mu.Lock()
+	defer selections.mu.Unlock()
+	next := map[string]*selection{}
+	if m := selections.m.Load(); m != nil && len(*m) < maxSelections {
+		for k, v := range *m {
+			next[k] = v
+		}
+	}
+	next[string(key)] = s
+	selections.m.Store(&next)
 	return s
 }
 
-func newSelection(attrs []string) *selection {
-	s := &selection{named: map[string]bool{}, memo: map[string]bool{}}
+// newSelection builds the selection of attrs; allOper adds every
+// operational attribute (the root DSE's default).
+func newSelection(attrs []string, allOper bool) *selection {
+	s := &selection{named: map[string]bool{}, allOper: allOper}
 	if len(attrs) == 0 {
 		s.allUser = true
 	}
@@ -95,31 +127,27 @@ func newSelection(attrs []string) *selection {
 			s.named[strings.ToLower(schemas.CanonicalAttribute(a))] = true
 		}
 	}
+	index := attrIndex()
+	s.known = make([]uint64, (len(index)+63)/64)
+	for name, i := range index {
+		if s.decide(name) {
+			s.known[i/64] |= 1 << (i % 64)
+		}
+	}
+	for i, name := range userSlotNames {
+		if s.wants(name) {
+			s.user |= 1 << i
+		}
+	}
 	return s
 }
 
 // wants reports whether attribute name is selected.
 func (s *selection) wants(name string) bool {
-	if s.shared {
-		s.mu.RLock()
+	if i, ok := attrIndex()[name]; ok {
+		return s.known[i/64]&(1<<(i%64)) != 0
 	}
-	v, ok := s.memo[name]
-	if s.shared {
-		s.mu.RUnlock()
-	}
-	if ok {
-		return v
-	}
-	v = s.decide(schemas.CanonicalAttribute(name))
-	if s.shared {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if len(s.memo) > 1024 { // a client naming ever new attributes
-			clear(s.memo)
-		}
-	}
-	s.memo[name] = v
-	return v
+	return s.decide(schemas.CanonicalAttribute(name))
 }
 
 func (s *selection) decide(name string) bool {
@@ -155,9 +183,19 @@ func (d *directory) readable(e *ldif.Entry, userID string, a access) *ldif.Entry
 	return out
 }
 
-// project keeps the selected attributes.
+// project keeps the selected attributes: e itself when they all are
+// (callers do not modify entries).
 func project(e *ldif.Entry, sel *selection) *ldif.Entry {
-	out := &ldif.Entry{DN: e.DN, Attributes: make([]ldif.Attribute, 0, len(e.Attributes))}
+	keep := 0
+	for _, at := range e.Attributes {
+		if sel.wants(at.Name) {
+			keep++
+		}
+	}
+	if keep == len(e.Attributes) {
+		return e
+	}
+	out := &ldif.Entry{DN: e.DN, Attributes: make([]ldif.Attribute, 0, keep)}
 	for _, at := range e.Attributes {
 		if sel.wants(at.Name) {
 			out.Attributes = append(out.Attributes, at)
@@ -265,10 +303,8 @@ func (d *directory) search(ctx context.Context, se *session, req searchRequest, 
 		if t.kind == tSubschema {
 			e = schemas.SubschemaEntry()
 		}
-		sel := newSelection(req.attrs)
-		if t.kind == tRootDSE && len(req.attrs) == 0 {
-			sel.allOper = true // the root DSE's attributes are operational; show them by default
-		}
+		// The root DSE's attributes are operational; show them by default.
+		sel := newSelection(req.attrs, t.kind == tRootDSE && len(req.attrs) == 0)
 		if filter.Match(e) {
 			if err := send(trim(project(e, sel), req.typesOnly)); err != nil {
 				return searchResult{code: resultOther}
@@ -291,6 +327,11 @@ func (d *directory) search(ctx context.Context, se *session, req searchRequest, 
 		run.deadline = time.Now().Add(time.Duration(req.timeLimit) * time.Second)
 	}
 	run.wantAll = sortKeys != nil // sorting reads the sort keys' attributes
+	// Sorting keeps every entry until the end: it cannot use the builder's
+	// reused memory.
+	if run.fast = sortKeys == nil; run.fast {
+		run.fMask, run.fDN = filter.userSlots()
+	}
 	limit := req.sizeLimit
 	if paging == nil && d.cfg.SizeLimit > 0 && (limit == 0 || limit > int64(d.cfg.SizeLimit)) {
 		limit = int64(d.cfg.SizeLimit)
@@ -317,15 +358,17 @@ func (d *directory) exists(ctx context.Context, a access, t target) bool {
 	return ok
 }
 
-// trim empties the values of a typesOnly search.
+// trim returns e with empty values for a typesOnly search (a copy: e
+// may be shared).
 func trim(e *ldif.Entry, typesOnly bool) *ldif.Entry {
 	if !typesOnly {
 		return e
 	}
-	for i := range e.Attributes {
-		e.Attributes[i].Values = nil
+	out := &ldif.Entry{DN: e.DN, Attributes: make([]ldif.Attribute, len(e.Attributes))}
+	for i, at := range e.Attributes {
+		out.Attributes[i] = ldif.Attribute{Name: at.Name}
 	}
-	return e
+	return out
 }
 
 // searchRun is one search in progress.
@@ -339,6 +382,17 @@ type searchRun struct {
 	deadline time.Time
 	want     func(string) bool // see userWant
 	wantAll  bool
+
+	eqs    []fltEquality // see equalities
+	eqBuf  [4]fltEquality
+	eqDone bool
+
+	// fast builds user entries with ub, after evaluating the filter on
+	// the slots it reads (fMask, and the DN when fDN is set).
+	fast  bool
+	fMask slotMask
+	fDN   bool
+	ub    userBuilder
 }
 
 // check stops a search that was abandoned or ran out of time.
@@ -396,33 +450,58 @@ const (
 	stPrivateGroups
 )
 
+// emitter delivers the entries of one stage of a search's candidates
+// that match the filter, and moves the search's position along.
+type emitter struct {
+	r     *searchRun
+	stage int
+	pos   *position
+	fn    func(*ldif.Entry) error
+}
+
+// skip reports whether the entry named name comes at or before the
+// search's position (delivered on an earlier page), and returns the name
+// lower-cased.
+func (em *emitter) skip(name string) (string, bool) {
+	if em.stage < em.pos.stage {
+		return "", true
+	}
+	lower := strings.ToLower(name)
+	if em.stage == em.pos.stage && em.pos.after != "" && lower <= em.pos.after {
+		return "", true
+	}
+	return lower, false
+}
+
+// emit delivers e, named name, if the filter matches it.
+func (em *emitter) emit(name string, e *ldif.Entry) error {
+	lower, skip := em.skip(name)
+	if skip || !em.r.filter.Match(e) {
+		return nil
+	}
+	return em.deliver(lower, e)
+}
+
+// deliver delivers e, whose lower-cased name is lower, which matches.
+func (em *emitter) deliver(lower string, e *ldif.Entry) error {
+	em.pos.stage, em.pos.after = em.stage, lower
+	return em.fn(e)
+}
+
 // candidates calls fn with every entry in scope that matches the filter
 // and that the requester may see, with the attributes it may read,
-// starting after pos and moving pos along.
+// starting after pos and moving pos along. When r.fast is set, user
+// entries hold the selected attributes only, and fn must be done with an
+// entry when it returns (see userBuilder).
 func (r *searchRun) candidates(ctx context.Context, t target, pos *position, fn func(*ldif.Entry) error) error {
 	d := r.d
 	scope := r.req.scope
-	emitter := func(stage int) func(name string, e *ldif.Entry) error {
-		return func(name string, e *ldif.Entry) error {
-			if stage < pos.stage {
-				return nil
-			}
-			lower := strings.ToLower(name)
-			if stage == pos.stage && pos.after != "" && lower <= pos.after {
-				return nil // delivered on an earlier page
-			}
-			if !r.filter.Match(e) {
-				return nil
-			}
-			pos.stage, pos.after = stage, lower
-			return fn(e)
-		}
-	}
+	emitter := func(stage int) *emitter { return &emitter{r: r, stage: stage, pos: pos, fn: fn} }
 	structure := func(stage int, k targetKind) error {
 		if stage < pos.stage {
 			return nil
 		}
-		return emitter(stage)("-", d.structureEntry(k))
+		return emitter(stage).emit("-", d.structureEntry(k))
 	}
 	var stages []func() error
 	switch t.kind {
@@ -434,7 +513,7 @@ func (r *searchRun) candidates(ctx context.Context, t target, pos *position, fn 
 		if code != resultSuccess {
 			return nil
 		}
-		return emitter(stBase)("-", e)
+		return emitter(stBase).emit("-", e)
 	case tRoot:
 		if scope != gldap.SingleLevel {
 			stages = append(stages, func() error { return structure(stRoot, tRoot) })
@@ -477,59 +556,93 @@ var (
 	groupClasses = map[string]bool{"groupofnames": true, "posixgroup": true, "groupofuniquenames": true}
 )
 
+// lowerIn reports whether m holds v lower-cased (without allocating for
+// short ASCII values).
+func lowerIn(m map[string]bool, v string) bool {
+	var buf [64]byte
+	if len(v) > len(buf) {
+		return m[strings.ToLower(v)]
+	}
+	b := buf[:len(v)]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 0x80:
+			return m[strings.ToLower(v)]
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return m[string(b)]
+}
+
+// equalities returns the filter's equality assertions (see
+// Filter.Equalities).
+func (r *searchRun) equalities() []fltEquality {
+	if !r.eqDone {
+		r.eqs, r.eqDone = r.filter.appendEqualities(r.eqBuf[:0]), true
+	}
+	return r.eqs
+}
+
 // users emits the visible users the filter may match, from an index when
 // the filter holds an equality on an indexed attribute, else by listing
 // them from pos.
-func (r *searchRun) users(ctx context.Context, pos *position, emit func(string, *ldif.Entry) error) error {
+func (r *searchRun) users(ctx context.Context, pos *position, em *emitter) error {
 	d := r.d
 	if pos.stage > stUsers || (!r.a.whole && !r.a.users && !r.a.bound) {
 		return nil
 	}
-	one := func(u store.User, err error) error {
+	for _, eq := range r.equalities() {
+		v := strings.TrimSpace(string(eq.value))
+		switch eq.attr {
+		case "objectClass":
+			if lowerIn(groupClasses, v) {
+				return nil
+			}
+		case "uid":
+			return r.oneUser(ctx, em)(d.store.GetUserByName(ctx, v))
+		case "mail":
+			return r.oneUser(ctx, em)(d.store.GetUserByEmail(ctx, v))
+		case "uidNumber":
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return nil
+			}
+			return r.oneUser(ctx, em)(d.store.GetUserByUIDNumber(ctx, uint32(n)))
+		case "entryUUID":
+			return r.oneUser(ctx, em)(d.store.GetUser(ctx, strings.ToLower(v)))
+		case "entryDN":
+			t, err := d.resolve(v)
+			if err != nil || t.kind != tUser {
+				return nil
+			}
+			return r.oneUser(ctx, em)(d.store.GetUserByName(ctx, t.name))
+		}
+	}
+	if !r.a.whole && !r.a.users {
+		// Only the bound user's own entry is visible.
+		return r.oneUser(ctx, em)(d.store.GetUser(ctx, r.a.selfID))
+	}
+	after := ""
+	if pos.stage == stUsers {
+		after = pos.after
+	}
+	return eachUser(ctx, d.store, after, func(u *store.User) error { return r.emitUser(ctx, u, em) })
+}
+
+// oneUser returns the function that emits the user a look-up found.
+func (r *searchRun) oneUser(ctx context.Context, em *emitter) func(store.User, error) error {
+	return func(u store.User, err error) error {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return r.emitUser(ctx, &u, emit)
+		return r.emitUser(ctx, &u, em)
 	}
-	for _, eq := range r.filter.Equalities() {
-		v := strings.TrimSpace(eq.Value)
-		switch strings.ToLower(eq.Attribute) {
-		case "objectclass":
-			if groupClasses[strings.ToLower(v)] {
-				return nil
-			}
-		case "uid":
-			return one(d.store.GetUserByName(ctx, v))
-		case "mail":
-			return one(d.store.GetUserByEmail(ctx, v))
-		case "uidnumber":
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
-			if err != nil {
-				return nil
-			}
-			return one(d.store.GetUserByUIDNumber(ctx, uint32(n)))
-		case "entryuuid":
-			return one(d.store.GetUser(ctx, strings.ToLower(v)))
-		case "entrydn":
-			t, err := d.resolve(v)
-			if err != nil || t.kind != tUser {
-				return nil
-			}
-			return one(d.store.GetUserByName(ctx, t.name))
-		}
-	}
-	if !r.a.whole && !r.a.users {
-		// Only the bound user's own entry is visible.
-		return one(d.store.GetUser(ctx, r.a.selfID))
-	}
-	after := ""
-	if pos.stage == stUsers {
-		after = pos.after
-	}
-	return eachUser(ctx, d.store, after, func(u *store.User) error { return r.emitUser(ctx, u, emit) })
 }
 
 // listPage is how many objects a scan reads per store call.
@@ -573,12 +686,40 @@ func eachGroup(ctx context.Context, st store.Directory, after string, fn func(*s
 	}
 }
 
-func (r *searchRun) emitUser(ctx context.Context, u *store.User, emit func(string, *ldif.Entry) error) error {
+// emitUser emits user u if the requester may see it and the filter
+// matches it.
+func (r *searchRun) emitUser(ctx context.Context, u *store.User, em *emitter) error {
 	if !r.a.canSeeUser(u.ID) {
 		return nil
 	}
-	e := r.d.userEntryOnly(ctx, u, r.sel.wantsPhoto(), r.userWant())
-	return emit(u.UserName, r.d.readable(e, u.ID, r.a))
+	lower, skip := em.skip(u.UserName)
+	if skip {
+		return nil
+	}
+	if r.fast {
+		// The filter reads the attributes it names, on the store's record;
+		// only the users it matches get the selected ones built.
+		readable := r.a.userMask(u.ID)
+		fm, sm := r.fMask&readable, r.sel.user&readable
+		if !slow(u, fm|sm) {
+			dn := ""
+			if r.fDN || fm.has(uaEntryDN) {
+				dn = r.d.plainUserDNOf(u.UserName)
+			}
+			if !r.filter.Match(r.ub.build(r.d, u, fm, dn)) {
+				return nil
+			}
+			if dn == "" {
+				dn = r.d.plainUserDNOf(u.UserName)
+			}
+			return em.deliver(lower, r.ub.build(r.d, u, sm, dn))
+		}
+	}
+	e := r.d.readable(r.d.userEntryOnly(ctx, u, r.sel.wantsPhoto(), r.userWant()), u.ID, r.a)
+	if !r.filter.Match(e) {
+		return nil
+	}
+	return em.deliver(lower, e)
 }
 
 // userWant returns what a search needs of user entries: the selected
@@ -606,7 +747,7 @@ func (r *searchRun) userWant() func(string) bool {
 
 // groups emits the visible groups the filter may match, then the users'
 // private groups (see hasPrivateGroup).
-func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate func(string, *ldif.Entry) error) error {
+func (r *searchRun) groups(ctx context.Context, pos *position, em, emPrivate *emitter) error {
 	d := r.d
 	if pos.stage > stPrivateGroups || !r.a.canSeeGroup() {
 		return nil
@@ -618,7 +759,7 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 		if err != nil {
 			return err
 		}
-		return emit(g.DisplayName, d.groupEntry(&g))
+		return em.emit(g.DisplayName, d.groupEntry(&g))
 	}
 	memberOf := func(u store.User, err error) error {
 		if errors.Is(err, store.ErrNotFound) {
@@ -643,13 +784,13 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 		if _, err := d.store.GetGroupByName(ctx, u.UserName); err == nil {
 			return nil
 		}
-		return emitPrivate(u.UserName, d.privateGroupEntry(&u))
+		return emPrivate.emit(u.UserName, d.privateGroupEntry(&u))
 	}
-	for _, eq := range r.filter.Equalities() {
-		v := strings.TrimSpace(eq.Value)
-		switch strings.ToLower(eq.Attribute) {
-		case "objectclass":
-			if userClasses[strings.ToLower(v)] {
+	for _, eq := range r.equalities() {
+		v := strings.TrimSpace(string(eq.value))
+		switch eq.attr {
+		case "objectClass":
+			if lowerIn(userClasses, v) {
 				return nil
 			}
 		case "cn":
@@ -658,8 +799,8 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 				return private(d.store.GetUserByName(ctx, v))
 			}
 			return one(g, err)
-		case "gidnumber":
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+		case "gidNumber":
+			n, err := strconv.ParseUint(v, 10, 32)
 			if err != nil {
 				return nil
 			}
@@ -668,15 +809,15 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 				return private(d.store.GetUserByUIDNumber(ctx, uint32(n)))
 			}
 			return one(g, err)
-		case "memberuid":
+		case "memberUid":
 			return memberOf(d.store.GetUserByName(ctx, v))
-		case "member", "uniquemember":
+		case "member", "uniqueMember":
 			t, err := d.resolve(v)
 			if err != nil || t.kind != tUser {
 				return nil
 			}
 			return memberOf(d.store.GetUserByName(ctx, t.name))
-		case "entryuuid":
+		case "entryUUID":
 			return one(d.store.GetGroup(ctx, strings.ToLower(v)))
 		}
 	}
@@ -694,7 +835,7 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 		if pos.stage == stGroups {
 			after = pos.after
 		}
-		err := eachGroup(ctx, d.store, after, func(g *store.Group) error { return emit(g.DisplayName, d.groupEntry(g)) })
+		err := eachGroup(ctx, d.store, after, func(g *store.Group) error { return em.emit(g.DisplayName, d.groupEntry(g)) })
 		if err != nil {
 			return err
 		}
@@ -707,7 +848,7 @@ func (r *searchRun) groups(ctx context.Context, pos *position, emit, emitPrivate
 		if !hasPrivateGroup(u) || shadowed(u) {
 			return nil
 		}
-		return emitPrivate(u.UserName, d.privateGroupEntry(u))
+		return emPrivate.emit(u.UserName, d.privateGroupEntry(u))
 	})
 }
 
