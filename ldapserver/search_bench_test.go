@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -89,7 +90,7 @@ func startBenchServer() (string, error) {
 		return "", err
 	}
 	srv, err := New(Config{Listen: "127.0.0.1:0", RootDN: "dc=example,dc=org", BindCacheTTL: time.Minute,
-		Secret: []byte(strings.Repeat("s", 32))}, st, policy)
+		Secret: []byte(strings.Repeat("s", 32)), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, st, policy)
 	if err != nil {
 		return "", err
 	}

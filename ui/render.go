@@ -10,8 +10,8 @@ import (
 	"html/template"
 	"io/fs"
 	"mime"
-	"net/url"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -123,10 +123,10 @@ func loadTemplates(theme string, funcs template.FuncMap) (*templates, error) {
 // the user) are methods of the page data instead.
 func (a *App) funcs() template.FuncMap {
 	return template.FuncMap{
-		"static": a.staticURL,
+		"static":     a.staticURL,
 		"pathEscape": url.PathEscape,
-		"join": strings.Join,
-		"dict": dict,
+		"join":       strings.Join,
+		"dict":       dict,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""

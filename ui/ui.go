@@ -184,12 +184,12 @@ func New(cfg Config, st Store) (*App, error) {
 		cfg.Theme = filepath.Clean(cfg.Theme)
 	}
 	a := &App{
-		cfg:        cfg,
-		st:         st,
-		log:        cfg.Logger,
-		keys:       deriveKeys(cfg.SecretKey),
-		failures:   newFailureTracker(10000),
-		sent:       newRateLimiter(10000, time.Minute),
+		cfg:      cfg,
+		st:       st,
+		log:      cfg.Logger,
+		keys:     deriveKeys(cfg.SecretKey),
+		failures: newFailureTracker(10000),
+		sent:     newRateLimiter(10000, time.Minute),
 	}
 	var err error
 	if a.i18n, err = loadCatalog(cfg.Theme); err != nil {
