@@ -29,6 +29,10 @@ type Config struct {
 	ServerName string `toml:"SERVER_NAME"`
 	// PREFERRED_URL_SCHEME is "https" (default) or "http".
 	PreferredURLScheme string `toml:"PREFERRED_URL_SCHEME"`
+	// PERMANENT_SESSION_LIFETIME is the lifetime of a web session opened
+	// with "remember me" (30 days); other sessions end with the browser,
+	// and after 12 hours at most.
+	PermanentSessionLifetime Duration `toml:"PERMANENT_SESSION_LIFETIME"`
 
 	Canaille   CanailleConfig   `toml:"CANAILLE"`
 	HTTP       HTTPConfig       `toml:"CANAILLE_HTTP"`
@@ -71,6 +75,20 @@ type CanailleConfig struct {
 	InvitationExpiration Duration `toml:"INVITATION_EXPIRATION"`
 	// LANGUAGE forces one UI language; "" follows Accept-Language.
 	Language string `toml:"LANGUAGE"`
+	// LOGO and FAVICON are URLs (https://… or a path on this server) of
+	// the images shown in the interface; "" means the built-in ones.
+	Logo    string `toml:"LOGO"`
+	Favicon string `toml:"FAVICON"`
+	// THEME is a directory whose templates/, static/ and locales/
+	// subdirectories override the built-in files of the same names.
+	Theme string `toml:"THEME"`
+	// LOGIN_ATTRIBUTES are what the sign-in page accepts as the login:
+	// "user_name" and/or "emails".
+	LoginAttributes StringList `toml:"LOGIN_ATTRIBUTES"`
+	// EMAIL_CONFIRMATION makes users confirm an address they add through
+	// an emailed link (when mail is configured); users with manage_users
+	// set addresses directly.
+	EmailConfirmation bool `toml:"EMAIL_CONFIRMATION"`
 	// PASSWORD_HASH_UPGRADE rehashes imported {SSHA}, {CRYPT}, bcrypt…
 	// hashes to argon2id at the next successful login or bind.
 	PasswordHashUpgrade bool `toml:"PASSWORD_HASH_UPGRADE"`
@@ -360,7 +378,8 @@ func DefaultConfig() *Config {
 	p := store.DefaultPOSIX()
 	a := password.DefaultParams()
 	return &Config{
-		PreferredURLScheme: "https",
+		PreferredURLScheme:       "https",
+		PermanentSessionLifetime: Duration(30 * 24 * time.Hour),
 		Canaille: CanailleConfig{
 			Name:                   "Canaille",
 			Database:               "bolt",
@@ -371,6 +390,8 @@ func DefaultConfig() *Config {
 			MaxPasswordLength:      1000,
 			InvitationExpiration:   Duration(48 * time.Hour),
 			PasswordHashUpgrade:    true,
+			LoginAttributes:        StringList{"user_name", "emails"},
+			EmailConfirmation:      true,
 			SMTP:                   SMTPConfig{Host: "localhost", Port: 25},
 		},
 		HTTP: HTTPConfig{Listen: "127.0.0.1:5000", TrustedProxies: StringList{}},

@@ -133,13 +133,13 @@ func TestEnvErrors(t *testing.T) {
 }
 
 func TestEnvCanailleOnlyWarns(t *testing.T) {
-	_, warnings, err := LoadConfig("", []string{"CANAILLE_SQL__DATABASE_URI=sqlite:///x", "CANAILLE__THEME=dark",
+	_, warnings, err := LoadConfig("", []string{"CANAILLE_SQL__DATABASE_URI=sqlite:///x", "CANAILLE__TIMEZONE=UTC",
 		"CANAILLE__SMPP__HOST=localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"CANAILLE_SQL__DATABASE_URI: [CANAILLE_SQL] is a Python Canaille section",
-		"CANAILLE__THEME: CANAILLE.THEME is a Python Canaille setting", "CANAILLE__SMPP__HOST: [CANAILLE.SMPP] is a Python Canaille section"}
+		"CANAILLE__TIMEZONE: CANAILLE.TIMEZONE is a Python Canaille setting", "CANAILLE__SMPP__HOST: [CANAILLE.SMPP] is a Python Canaille section"}
 	if len(warnings) != len(want) {
 		t.Fatalf("warnings = %q", warnings)
 	}

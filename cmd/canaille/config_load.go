@@ -157,11 +157,11 @@ func displayKey(name string, section bool) string {
 var canailleOnly = func() map[string]string {
 	m := map[string]string{}
 	keys := []string{
-		"TRUSTED_HOSTS", "DEBUG", "CACHE_TYPE", "PERMANENT_SESSION_LIFETIME", "SESSION_TYPE",
+		"TRUSTED_HOSTS", "DEBUG", "CACHE_TYPE", "SESSION_TYPE",
 		"BROKER_URL", "BROKER", "OAUTH2_TOKEN_EXPIRES_IN",
-		"CANAILLE.LOGO", "CANAILLE.FAVICON", "CANAILLE.THEME", "CANAILLE.TIMEZONE",
+		"CANAILLE.TIMEZONE",
 		"CANAILLE.SENTRY_DSN", "CANAILLE.FORCE_HTTPS", "CANAILLE.JAVASCRIPT", "CANAILLE.HTMX",
-		"CANAILLE.EMAIL_CONFIRMATION", "CANAILLE.LOGIN_ATTRIBUTES", "CANAILLE.AUTHENTICATION_FACTORS",
+		"CANAILLE.AUTHENTICATION_FACTORS",
 		"CANAILLE.OTP_METHOD", "CANAILLE.TOTP_LIFETIME", "CANAILLE.FIDO_TIMEOUT",
 		"CANAILLE.FIDO_USER_VERIFICATION", "CANAILLE.FIDO_ATTESTATION", "CANAILLE.FIDO_MAX_CREDENTIALS",
 		"CANAILLE.ADMIN_EMAIL", "CANAILLE.ENABLE_PASSWORD_COMPROMISSION_CHECK",
@@ -237,7 +237,12 @@ func (r resolution) suggestion() string {
 		return ""
 	}
 	want := strings.ToUpper(r.parts[r.n])
+	// Suggest only close names: one edit for short keys, two for longer
+	// ones, so that FOO does not suggest LOGO.
 	best, bestDist := "", 3
+	if len(want) <= 3 {
+		bestDist = 2
+	}
 	for _, name := range tomlNames(r.typ) {
 		if d := editDistance(want, name); d < bestDist {
 			best, bestDist = name, d

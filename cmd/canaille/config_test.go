@@ -354,8 +354,8 @@ func TestLoadConfigCanailleOnlyKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"DEBUG", "CACHE_TYPE", "TRUSTED_HOSTS", "CANAILLE.LOGO", "CANAILLE.FAVICON", "CANAILLE.TIMEZONE",
-		"CANAILLE.LOGIN_ATTRIBUTES", "CANAILLE.OTP_LIFETIME", "CANAILLE.LOGGING", "[CANAILLE.SMPP]", "[CANAILLE_SQL]",
+	want := []string{"DEBUG", "CACHE_TYPE", "TRUSTED_HOSTS", "CANAILLE.TIMEZONE",
+		"CANAILLE.OTP_LIFETIME", "CANAILLE.LOGGING", "[CANAILLE.SMPP]", "[CANAILLE_SQL]",
 		"CANAILLE_OIDC.ACTIVE_JWKS", "CANAILLE_LDAP.POOL_SIZE"}
 	if len(warnings) != len(want) {
 		t.Errorf("got %d warnings, want %d (one per key, one per section):\n%s", len(warnings), len(want), strings.Join(warnings, "\n"))

@@ -85,6 +85,9 @@ func (v *validator) root() {
 var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
 
 func (v *validator) canaille() {
+	if v.c.PermanentSessionLifetime <= 0 {
+		v.add("PERMANENT_SESSION_LIFETIME", "must be longer than 0 seconds, such as 2592000 or \"P30D\"")
+	}
 	c := v.c.Canaille
 	if strings.TrimSpace(c.Name) == "" {
 		v.add("CANAILLE.NAME", "must not be empty; it is the organisation name shown in the interface and emails")
@@ -108,6 +111,19 @@ func (v *validator) canaille() {
 	}
 	if c.InvitationExpiration <= 0 {
 		v.add("CANAILLE.INVITATION_EXPIRATION", "must be longer than 0 seconds, such as 172800 or \"P2D\"")
+	}
+	for _, a := range c.LoginAttributes {
+		if a != "user_name" && a != "emails" {
+			v.add("CANAILLE.LOGIN_ATTRIBUTES", "%s is not a login attribute; use \"user_name\" and/or \"emails\"", quoteShort(a))
+		}
+	}
+	if len(c.LoginAttributes) == 0 {
+		v.add("CANAILLE.LOGIN_ATTRIBUTES", "is empty: nobody could sign in; use [\"user_name\", \"emails\"] or one of them")
+	}
+	for key, u := range map[string]string{"CANAILLE.LOGO": c.Logo, "CANAILLE.FAVICON": c.Favicon} {
+		if u != "" && !strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			v.add(key, "%s is not a URL; write an https:// address or a path on this server such as \"/static/img/logo.png\" (a theme's static/img/logo.png)", quoteShort(u))
+		}
 	}
 	if c.Language != "" && !languageTag.MatchString(c.Language) {
 		v.add("CANAILLE.LANGUAGE", "%s is not a language tag; write one such as \"fr\" or \"pt-BR\", or \"\" to follow the browser", quoteShort(c.Language))

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"github.com/canaille-go/canaille/ui/mail"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/canaille-go/canaille/store"
 )
@@ -31,6 +35,7 @@ PREFERRED_URL_SCHEME = "http"
 
 [CANAILLE]
 NAME = "Canaille demo"
+ENABLE_REGISTRATION = true
 
 [CANAILLE_HTTP]
 LISTEN = "127.0.0.1:5000"
@@ -97,6 +102,7 @@ func runDemo(e *cmdEnv) error {
 	if err != nil {
 		return err
 	}
+	e.mailer = &consoleMailer{w: e.stdout}
 	return serve(e, cfg, func(s *server) error {
 		kept := "deleted on exit; use --data DIR to keep it"
 		if *data != "" {
@@ -105,6 +111,11 @@ func runDemo(e *cmdEnv) error {
 		ldapURL := "(disabled)"
 		if s.ldap != nil {
 			ldapURL = "ldap://" + s.ldap.Addrs()[0]
+		}
+		webURL := "(disabled)"
+		if s.web != nil {
+			u, _ := baseURL(cfg)
+			webURL = u.String() + "login"
 		}
 		root := cfg.LDAPServer.RootDN
 		fmt.Fprintf(e.stdout, `
@@ -116,6 +127,7 @@ Canaille demo is running.
   user            user / %s
   OIDC client     client_id demo, client_secret %s
                   redirect URI http://localhost:8000/callback
+  web interface   %s
   LDAP            %s, base %s
 
 Try the LDAP server with OpenLDAP's tools:
@@ -127,11 +139,12 @@ The data commands reach the running demo through its control socket:
   canaille --config %s create user --user-name bob --emails bob@example.org --password-file -
   canaille --config %s backup demo-backup.db
 
-Not in this version yet: the web interface and OpenID Connect provider
-(to be served on http://127.0.0.1:5000).
+Emails (password recovery, registration) are printed here instead of sent.
+
+Not in this version yet: the OpenID Connect provider.
 
 Press Ctrl+C to stop.
-`, dir, kept, path, creds.admin, creds.user, creds.secret, ldapURL, root,
+`, dir, kept, path, creds.admin, creds.user, creds.secret, webURL, ldapURL, root,
 			ldapURL, root, creds.admin, root, ldapURL, root, creds.user, path, path, path)
 		return nil
 	})
@@ -177,4 +190,18 @@ func demoData(e *cmdEnv, st store.Store) (demoCredentials, error) {
 func demoPassword() string {
 	s := strings.ToLower(store.NewSecret())
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12]
+}
+
+// consoleMailer prints emails instead of sending them, so that the demo's
+// password recovery and registration work without a mail server.
+type consoleMailer struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (c *consoleMailer) Send(ctx context.Context, m mail.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, err := fmt.Fprintf(c.w, "\n----- email to %s -----\nSubject: %s\n\n%s\n----- end of email -----\n\n", m.To, m.Subject, strings.TrimSpace(m.Text))
+	return err
 }

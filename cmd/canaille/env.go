@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/canaille-go/canaille/ui/mail"
 	"io"
 	"log/slog"
 	"os"
@@ -32,6 +33,8 @@ type cmdEnv struct {
 	// srv is set when a running server executes the command for a
 	// control-socket client: the store is the server's.
 	srv *server
+	// mailer replaces [CANAILLE.SMTP] when set: the demo prints emails.
+	mailer mail.Sender
 }
 
 func (e *cmdEnv) close() {

@@ -25,9 +25,10 @@ delete, clean, import, export, backup) reach it through its control socket
 (CANAILLE_BOLT.CONTROL_SOCKET). Expired codes, tokens, sessions and tickets
 are cleaned every 10 minutes.
 
-It serves LDAP (CANAILLE_LDAP_SERVER: plain LDAP with StartTLS, and LDAPS
-when a certificate is configured). The HTTP server (web interface, OpenID
-Connect) arrives in a later version and will be started by this command.`,
+It serves the web interface on CANAILLE_HTTP.LISTEN (sign-in, profiles,
+password recovery, registration; /healthz for probes) and LDAP
+(CANAILLE_LDAP_SERVER: plain LDAP with StartTLS, and LDAPS when a
+certificate is configured).`,
 	run: runRun,
 }
 
@@ -49,6 +50,7 @@ type server struct {
 	components []component
 	fail       chan error
 	ldap       *ldapserver.Server // nil when disabled
+	web        *httpServer        // nil when disabled
 }
 
 // cleanInterval is how often run deletes expired objects.
@@ -102,6 +104,14 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 	s.components = []component{
 		&controlServer{path: cfg.Bolt.ControlSocketPath(), log: log, exec: s.exec},
 		&cleaner{store: st, log: log, every: cleanInterval},
+	}
+	if cfg.HTTP.Listen != "" {
+		app, err := newWebApp(cfg, st, e.mailer, log)
+		if err != nil {
+			return err
+		}
+		s.web = &httpServer{listen: cfg.HTTP.Listen, handler: webHandler(app, st), log: log, fail: s.fail}
+		s.components = append(s.components, s.web)
 	}
 	if cfg.LDAPServer.Enable {
 		ls, err := newLDAPServer(cfg, st, log)

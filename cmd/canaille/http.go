@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/canaille-go/canaille/store"
+	"github.com/canaille-go/canaille/ui"
+	"github.com/canaille-go/canaille/ui/mail"
+)
+
+// webStore is what the HTTP side needs from the backend.
+type webStore interface {
+	ui.Store
+	store.Directory
+}
+
+// newMailer returns the mail sender of [CANAILLE.SMTP], nil when the
+// section is absent.
+func newMailer(cfg *Config) (*mail.SMTP, error) {
+	s := cfg.Canaille.SMTP
+	if !s.Enabled {
+		return nil, nil
+	}
+	m, err := mail.New(mail.Config{Host: s.Host, Port: s.Port, TLS: s.TLS, SSL: s.SSL,
+		Login: s.Login, Password: s.Password, From: s.FromAddr})
+	if err != nil {
+		return nil, fmt.Errorf("CANAILLE.SMTP: %w", err)
+	}
+	return m, nil
+}
+
+// baseURL is the public address of the web interface: PREFERRED_URL_SCHEME
+// and SERVER_NAME. Without SERVER_NAME it is derived from
+// CANAILLE_HTTP.LISTEN, and the Host header is not checked (explicit is
+// false).
+func baseURL(cfg *Config) (u *url.URL, explicit bool) {
+	if cfg.ServerName != "" {
+		return &url.URL{Scheme: cfg.PreferredURLScheme, Host: cfg.ServerName, Path: "/"}, true
+	}
+	host := "localhost"
+	if cfg.HTTP.UnixSocket() == "" {
+		if h, port, err := net.SplitHostPort(cfg.HTTP.Listen); err == nil {
+			if ip, err := netip.ParseAddr(h); h != "" && (err != nil || !ip.IsUnspecified()) {
+				host = net.JoinHostPort(h, port)
+			} else {
+				host = net.JoinHostPort("localhost", port)
+			}
+		}
+	}
+	return &url.URL{Scheme: cfg.PreferredURLScheme, Host: host, Path: "/"}, false
+}
+
+// newWebApp builds the web interface of cfg over st.
+func newWebApp(cfg *Config, st webStore, mailer mail.Sender, log *slog.Logger) (*ui.App, error) {
+	policy, err := cfg.ACLPolicy()
+	if err != nil {
+		return nil, err
+	}
+	base, explicit := baseURL(cfg)
+	if !explicit {
+		log.Warn("SERVER_NAME is not set: links in emails point to "+base.String()+" and the Host header is not checked; set SERVER_NAME to the public host name",
+			"base_url", base.String())
+	}
+	var proxies []netip.Prefix
+	for _, p := range cfg.HTTP.TrustedProxies {
+		if a, err := netip.ParseAddr(p); err == nil {
+			proxies = append(proxies, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else if pr, err := netip.ParsePrefix(p); err == nil {
+			proxies = append(proxies, pr.Masked())
+		}
+	}
+	uc := ui.Config{
+		Name: cfg.Canaille.Name, Logo: cfg.Canaille.Logo, Favicon: cfg.Canaille.Favicon, Theme: cfg.Canaille.Theme,
+		BaseURL: base, CheckHost: explicit, TrustedProxies: proxies, SecretKey: []byte(cfg.SecretKey),
+		Language: cfg.Canaille.Language, LoginAttributes: cfg.Canaille.LoginAttributes,
+		HideInvalidLogins:      cfg.Canaille.HideInvalidLogins,
+		EnableRegistration:     cfg.Canaille.EnableRegistration,
+		EnablePasswordRecovery: cfg.Canaille.EnablePasswordRecovery,
+		EmailConfirmation:      cfg.Canaille.EmailConfirmation,
+		PasswordPolicy:         cfg.PasswordPolicy(), Policy: policy,
+		InvitationExpiration: cfg.Canaille.InvitationExpiration.Duration(),
+		SessionLifetime:      cfg.PermanentSessionLifetime.Duration(),
+		Logger:               log, Version: versionString(),
+	}
+	if cfg.Canaille.EnableIntruderLockout {
+		l := store.DefaultLockout()
+		uc.Lockout = &l
+	}
+	m, err := newMailer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case m != nil:
+		uc.Mailer = m
+	case mailer != nil:
+		uc.Mailer = mailer
+	case cfg.Canaille.EnablePasswordRecovery || cfg.Canaille.EnableRegistration:
+		log.Info("no mail server is configured ([CANAILLE.SMTP]): password recovery and email confirmation are off")
+	}
+	return ui.New(uc, st)
+}
+
+// httpServer serves the web interface (and, later, OpenID Connect) on
+// CANAILLE_HTTP.LISTEN.
+type httpServer struct {
+	listen  string
+	handler http.Handler
+	log     *slog.Logger
+	fail    chan<- error
+	srv     *http.Server
+	ln      net.Listener
+}
+
+func (h *httpServer) Name() string { return "http" }
+
+// Addr is the address the server listens on.
+func (h *httpServer) Addr() string { return h.ln.Addr().String() }
+
+func (h *httpServer) Start(ctx context.Context) error {
+	ln, err := listenHTTP(h.listen)
+	if err != nil {
+		return err
+	}
+	h.ln = ln
+	h.srv = &http.Server{
+		Handler:           h.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(h.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go func() {
+		if err := h.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			h.fail <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	h.log.Info("web interface listening", "address", h.Addr())
+	return nil
+}
+
+func (h *httpServer) Shutdown(ctx context.Context) error {
+	if h.srv == nil {
+		return nil
+	}
+	err := h.srv.Shutdown(ctx)
+	if p, ok := strings.CutPrefix(h.listen, "unix:"); ok {
+		os.Remove(p)
+	}
+	return err
+}
+
+// listenHTTP listens on host:port or on "unix:/path" (replacing a stale
+// socket, group-accessible so that a reverse proxy in the group can
+// connect).
+func listenHTTP(addr string) (net.Listener, error) {
+	p, ok := strings.CutPrefix(addr, "unix:")
+	if !ok {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: %w", addr, err)
+		}
+		return ln, nil
+	}
+	if fi, err := os.Lstat(p); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: the path exists and is not a socket", addr)
+		}
+		if c, err := net.Dial("unix", p); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: another process is serving on this socket", addr)
+		}
+		os.Remove(p)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: %w", addr, err)
+	}
+	ln, err := net.Listen("unix", p)
+	if err != nil {
+		return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: %w", addr, err)
+	}
+	if err := os.Chmod(p, 0o660); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// webHandler serves /healthz beside the web interface.
+func webHandler(app http.Handler, st store.Directory) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if _, err := st.CountGroups(ctx); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	mux.Handle("/", app)
+	return mux
+}
