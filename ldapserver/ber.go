@@ -74,7 +74,13 @@ var errFrameTooLarge = errors.New("ldapserver: message too large")
 
 // readFrame reads one whole LDAPMessage (a BER SEQUENCE) without decoding
 // it, refusing more than max bytes.
-func readFrame(r *bufio.Reader, max int) ([]byte, error) {
+func readFrame(r *bufio.Reader, max int) ([]byte, error) { return readFrameInto(r, max, nil) }
+
+// maxReusedFrame bounds the frames whose memory a connection reuses.
+const maxReusedFrame = 4 << 10
+
+// readFrameInto is readFrame reading into buf when it is large enough.
+func readFrameInto(r *bufio.Reader, max int, buf []byte) ([]byte, error) {
 	tag, err := r.ReadByte()
 	if err != nil {
 		return nil, err
@@ -86,7 +92,8 @@ func readFrame(r *bufio.Reader, max int) ([]byte, error) {
 	if err != nil {
 		return nil, unexpected(err)
 	}
-	hdr := []byte{tag, first}
+	var hdrBuf [6]byte
+	hdr := append(hdrBuf[:0], tag, first)
 	length := int(first)
 	if first&0x80 != 0 {
 		n := int(first & 0x7f)
@@ -106,7 +113,11 @@ func readFrame(r *bufio.Reader, max int) ([]byte, error) {
 	if length > max {
 		return nil, errFrameTooLarge
 	}
-	buf := make([]byte, len(hdr)+length)
+	if n := len(hdr) + length; cap(buf) >= n {
+		buf = buf[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	copy(buf, hdr)
 	if _, err := io.ReadFull(r, buf[len(hdr):]); err != nil {
 		return nil, unexpected(err)

@@ -52,3 +52,39 @@ func TestEncodeEntryMatchesGoASN1(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchDoneMatchesGoASN1 checks appendSearchDone against the
+// encoding go-asn1-ber gives.
+func TestSearchDoneMatchesGoASN1(t *testing.T) {
+	long := string(bytes.Repeat([]byte("d"), 300))
+	for _, res := range []searchResult{
+		{},
+		{code: resultNoSuchObject, matched: "ou=users,dc=example,dc=org"},
+		{code: resultOther, diag: long},
+		{code: resultSizeLimitExceeded, controls: []gldap.Control{&gldap.ControlPaging{Cookie: []byte("abc")}}},
+		{controls: []gldap.Control{&gldap.ControlString{ControlType: controlSortResult, ControlValue: "\x30\x03\x0a\x01\x00"},
+			&gldap.ControlPaging{}}},
+	} {
+		for _, id := range []int64{1, 127, 128, 65536, 1<<31 - 1} {
+			msg := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+			msg.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
+			op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, gldap.ApplicationSearchResultDone, nil, "")
+			op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(res.code), ""))
+			op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, res.matched, ""))
+			op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, res.diag, ""))
+			msg.AppendChild(op)
+			if len(res.controls) > 0 {
+				controls := ber.Encode(ber.ClassContext, ber.TypeConstructed, 0, nil, "")
+				for _, c := range res.controls {
+					controls.AppendChild(c.Encode())
+				}
+				msg.AppendChild(controls)
+			}
+			prefix := []byte("queued")
+			got := appendSearchDone(prefix, id, res)
+			if !bytes.Equal(got[:len(prefix)], []byte("queued")) || !bytes.Equal(got[len(prefix):], msg.Bytes()) {
+				t.Fatalf("id %d, result %+v: encodings differ\n got %x\nwant %x", id, res, got[len(prefix):], msg.Bytes())
+			}
+		}
+	}
+}

@@ -59,8 +59,11 @@ func (s *Server) serveConn(conn net.Conn, implicitTLS bool) {
 		tc.SetDeadline(time.Time{})
 	}
 	r := bufio.NewReaderSize(conn, 16<<10)
+	// Requests are handled, and forwarded, before the next one is read:
+	// small ones reuse one buffer (every decoder copies what it keeps).
+	var buf []byte
 	for {
-		frame, err := s.readClient(se, r)
+		frame, err := s.readClient(se, r, buf)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !se.closed.Load() && !s.closing.Load() {
 				if errors.Is(err, errIdle) {
@@ -71,6 +74,9 @@ func (s *Server) serveConn(conn net.Conn, implicitTLS bool) {
 				}
 			}
 			return
+		}
+		if cap(frame) <= maxReusedFrame {
+			buf = frame[:0]
 		}
 		id, op, err := envelope(frame)
 		if err != nil {
@@ -105,13 +111,13 @@ var errIdle = errors.New("ldapserver: idle timeout")
 
 // readClient reads the next message, enforcing the idle timeout: the
 // connection is idle when neither side sent anything for that long.
-func (s *Server) readClient(se *session, r *bufio.Reader) ([]byte, error) {
+func (s *Server) readClient(se *session, r *bufio.Reader, buf []byte) ([]byte, error) {
 	for {
 		if s.cfg.IdleTimeout > 0 {
 			last := time.Unix(0, se.lastActivity.Load())
 			se.conn.SetReadDeadline(last.Add(s.cfg.IdleTimeout))
 		}
-		frame, err := readFrame(r, s.cfg.MaxMessageSize)
+		frame, err := readFrameInto(r, s.cfg.MaxMessageSize, buf)
 		if err == nil {
 			se.touch()
 			return frame, nil
@@ -189,10 +195,29 @@ func (s *Server) logOp(se *session, op string, id int64, code int, start time.Ti
 	se.idmu.Lock()
 	dn := se.who.dn
 	se.idmu.Unlock()
-	attrs := make([]slog.Attr, 0, 6+len(extra))
-	attrs = append(attrs, slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msgid", id),
+	var buf [10]slog.Attr
+	attrs := append(buf[:0], slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msgid", id),
 		slog.String("bind_dn", dn), slog.Int("result", code), slog.Duration("duration", time.Since(start)))
-	s.log.LogAttrs(context.Background(), slog.LevelInfo, "LDAP "+op, append(attrs, extra...)...)
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, opMessage(op), append(attrs, extra...)...)
+}
+
+// opMessage is the message of an operation's log line.
+func opMessage(op string) string {
+	switch op {
+	case "search":
+		return "LDAP search"
+	case "bind":
+		return "LDAP bind"
+	case "add":
+		return "LDAP add"
+	case "modify":
+		return "LDAP modify"
+	case "delete":
+		return "LDAP delete"
+	case "compare":
+		return "LDAP compare"
+	}
+	return "LDAP " + op
 }
 
 // maxInflight bounds the forwarded requests of one connection that wait
@@ -225,8 +250,9 @@ func (s *Server) forward(se *session, frame []byte) error {
 // relay copies the engine's responses to the client, unchanged.
 func (s *Server) relay(se *session, inner net.Conn) {
 	r := bufio.NewReaderSize(inner, 32<<10)
+	var buf []byte
 	for {
-		frame, err := readFrame(r, s.cfg.MaxMessageSize+1<<20)
+		frame, err := readFrameInto(r, s.cfg.MaxMessageSize+1<<20, buf)
 		if err != nil {
 			if !se.closed.Load() && !errors.Is(err, net.ErrClosed) {
 				se.disconnect(resultUnavailable, "internal error")
@@ -239,6 +265,9 @@ func (s *Server) relay(se *session, inner net.Conn) {
 			se.conn.Close()
 			inner.Close()
 			return
+		}
+		if cap(frame) <= maxReusedFrame {
+			buf = frame[:0] // relayWrite copied it
 		}
 	}
 }

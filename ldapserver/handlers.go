@@ -31,7 +31,7 @@ func (e *engine) search(w *gldap.ResponseWriter, r *gldap.Request) {
 	// pass (gldap would build a packet tree and encode each twice), queued
 	// and sent with the SearchResultDone in as few writes as possible.
 	res := e.srv.dir.search(e.srv.ctx, se, req, func(ent *ldif.Entry) error {
-		return se.relayWrite(encodeEntry(req.msgID, ent, false), false)
+		return se.writeEntry(req.msgID, ent)
 	})
 	if res.code == resultOther && se.isAbandoned(req.msgID) {
 		se.abandoned.Delete(req.msgID)
@@ -39,7 +39,7 @@ func (e *engine) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		return // abandoned: no response (RFC 4511 4.11)
 	}
 	se.abandoned.Delete(req.msgID)
-	se.relayWrite(searchDone(req.msgID, res), true)
+	se.writeDone(req.msgID, res)
 	e.srv.logOp(se, "search", req.msgID, res.code, start, slog.String("base", req.base),
 		slog.Int("scope", int(req.scope)), slog.String("filter", req.filter), slog.Int("entries", res.sent))
 }
@@ -140,25 +140,6 @@ func decodeChanges(mods []gldap.Change) ([]change, error) {
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// searchDone encodes a SearchResultDone with its controls.
-func searchDone(id int64, res searchResult) []byte {
-	msg := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
-	msg.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
-	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, gldap.ApplicationSearchResultDone, nil, "")
-	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(res.code), ""))
-	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, res.matched, ""))
-	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, res.diag, ""))
-	msg.AppendChild(op)
-	if len(res.controls) > 0 {
-		controls := ber.Encode(ber.ClassContext, ber.TypeConstructed, 0, nil, "")
-		for _, c := range res.controls {
-			controls.AppendChild(c.Encode())
-		}
-		msg.AppendChild(controls)
-	}
-	return msg.Bytes()
 }
 
 // criticalControl returns the OID of a critical control gldap decoded but

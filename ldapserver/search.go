@@ -336,10 +336,19 @@ func (d *directory) search(ctx context.Context, se *session, req searchRequest, 
 	if paging == nil && d.cfg.SizeLimit > 0 && (limit == 0 || limit > int64(d.cfg.SizeLimit)) {
 		limit = int64(d.cfg.SizeLimit)
 	}
+	defer run.release()
 	if paging != nil || sortKeys != nil {
 		return run.collected(ctx, t, paging, sortKeys, sortCritical, limit, send)
 	}
 	return run.streamed(ctx, t, limit, send)
+}
+
+// release returns the search's user builder, if it took one.
+func (r *searchRun) release() {
+	if r.ub != nil {
+		r.ub.release()
+		r.ub = nil
+	}
 }
 
 // exists reports whether a user or group target exists and is visible.
@@ -392,7 +401,7 @@ type searchRun struct {
 	fast  bool
 	fMask slotMask
 	fDN   bool
-	ub    userBuilder
+	ub    *userBuilder // from builders, until the search ends
 }
 
 // check stops a search that was abandoned or ran out of time.
@@ -496,14 +505,13 @@ func (em *emitter) deliver(lower string, e *ldif.Entry) error {
 func (r *searchRun) candidates(ctx context.Context, t target, pos *position, fn func(*ldif.Entry) error) error {
 	d := r.d
 	scope := r.req.scope
-	emitter := func(stage int) *emitter { return &emitter{r: r, stage: stage, pos: pos, fn: fn} }
-	structure := func(stage int, k targetKind) error {
-		if stage < pos.stage {
-			return nil
-		}
-		return emitter(stage).emit("-", d.structureEntry(k))
+	var ems [stPrivateGroups + 1]emitter
+	for i := range ems {
+		ems[i] = emitter{r: r, stage: i, pos: pos, fn: fn}
 	}
-	var stages []func() error
+	var stages [stPrivateGroups + 1]int
+	n := 0
+	add := func(st ...int) { n += copy(stages[n:], st) }
 	switch t.kind {
 	case tUser, tGroup:
 		if scope == gldap.SingleLevel {
@@ -513,42 +521,50 @@ func (r *searchRun) candidates(ctx context.Context, t target, pos *position, fn 
 		if code != resultSuccess {
 			return nil
 		}
-		return emitter(stBase).emit("-", e)
+		return ems[stBase].emit("-", e)
 	case tRoot:
 		if scope != gldap.SingleLevel {
-			stages = append(stages, func() error { return structure(stRoot, tRoot) })
+			add(stRoot)
 		}
 		if scope != gldap.BaseObject {
-			stages = append(stages, func() error { return structure(stUsersOU, tUsers) },
-				func() error { return structure(stGroupsOU, tGroups) })
+			add(stUsersOU, stGroupsOU)
 		}
 		if scope == gldap.WholeSubtree {
-			stages = append(stages, func() error { return r.users(ctx, pos, emitter(stUsers)) },
-				func() error { return r.groups(ctx, pos, emitter(stGroups), emitter(stPrivateGroups)) })
+			add(stUsers, stGroups)
 		}
 	case tUsers, tGroups:
-		ou, stage := tUsers, stUsersOU
+		ou, users := stUsersOU, stUsers
 		if t.kind == tGroups {
-			ou, stage = tGroups, stGroupsOU
+			ou, users = stGroupsOU, stGroups
 		}
 		if scope != gldap.SingleLevel {
-			stages = append(stages, func() error { return structure(stage, ou) })
+			add(ou)
 		}
 		if scope != gldap.BaseObject {
-			if t.kind == tUsers {
-				stages = append(stages, func() error { return r.users(ctx, pos, emitter(stUsers)) })
-			} else {
-				stages = append(stages, func() error { return r.groups(ctx, pos, emitter(stGroups), emitter(stPrivateGroups)) })
-			}
+			add(users)
 		}
 	}
-	for _, st := range stages {
-		if err := st(); err != nil {
+	for _, st := range stages[:n] {
+		var err error
+		switch st {
+		case stRoot, stUsersOU, stGroupsOU:
+			if st >= pos.stage {
+				err = ems[st].emit("-", d.structureEntry(structureKinds[st]))
+			}
+		case stUsers:
+			err = r.users(ctx, pos, &ems[stUsers])
+		case stGroups: // and the private groups
+			err = r.groups(ctx, pos, &ems[stGroups], &ems[stPrivateGroups])
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// structureKinds are the entries of the structure stages.
+var structureKinds = [...]targetKind{stRoot: tRoot, stUsersOU: tUsers, stGroupsOU: tGroups}
 
 // classes of entries a filter may select, from its objectClass equality.
 var (
@@ -594,6 +610,8 @@ func (r *searchRun) users(ctx context.Context, pos *position, em *emitter) error
 	if pos.stage > stUsers || (!r.a.whole && !r.a.users && !r.a.bound) {
 		return nil
 	}
+	var u store.User
+	var err error
 	for _, eq := range r.equalities() {
 		v := strings.TrimSpace(string(eq.value))
 		switch eq.attr {
@@ -601,29 +619,34 @@ func (r *searchRun) users(ctx context.Context, pos *position, em *emitter) error
 			if lowerIn(groupClasses, v) {
 				return nil
 			}
+			continue
 		case "uid":
-			return r.oneUser(ctx, em)(d.store.GetUserByName(ctx, v))
+			u, err = d.store.GetUserByName(ctx, v)
 		case "mail":
-			return r.oneUser(ctx, em)(d.store.GetUserByEmail(ctx, v))
+			u, err = d.store.GetUserByEmail(ctx, v)
 		case "uidNumber":
-			n, err := strconv.ParseUint(v, 10, 32)
-			if err != nil {
+			n, perr := strconv.ParseUint(v, 10, 32)
+			if perr != nil {
 				return nil
 			}
-			return r.oneUser(ctx, em)(d.store.GetUserByUIDNumber(ctx, uint32(n)))
+			u, err = d.store.GetUserByUIDNumber(ctx, uint32(n))
 		case "entryUUID":
-			return r.oneUser(ctx, em)(d.store.GetUser(ctx, strings.ToLower(v)))
+			u, err = d.store.GetUser(ctx, strings.ToLower(v))
 		case "entryDN":
-			t, err := d.resolve(v)
-			if err != nil || t.kind != tUser {
+			t, rerr := d.resolve(v)
+			if rerr != nil || t.kind != tUser {
 				return nil
 			}
-			return r.oneUser(ctx, em)(d.store.GetUserByName(ctx, t.name))
+			u, err = d.store.GetUserByName(ctx, t.name)
+		default:
+			continue
 		}
+		return r.found(ctx, em, &u, err)
 	}
 	if !r.a.whole && !r.a.users {
 		// Only the bound user's own entry is visible.
-		return r.oneUser(ctx, em)(d.store.GetUser(ctx, r.a.selfID))
+		u, err = d.store.GetUser(ctx, r.a.selfID)
+		return r.found(ctx, em, &u, err)
 	}
 	after := ""
 	if pos.stage == stUsers {
@@ -632,17 +655,15 @@ func (r *searchRun) users(ctx context.Context, pos *position, em *emitter) error
 	return eachUser(ctx, d.store, after, func(u *store.User) error { return r.emitUser(ctx, u, em) })
 }
 
-// oneUser returns the function that emits the user a look-up found.
-func (r *searchRun) oneUser(ctx context.Context, em *emitter) func(store.User, error) error {
-	return func(u store.User, err error) error {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return r.emitUser(ctx, &u, em)
+// found emits the user a look-up found.
+func (r *searchRun) found(ctx context.Context, em *emitter, u *store.User, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	return r.emitUser(ctx, u, em)
 }
 
 // listPage is how many objects a scan reads per store call.
@@ -705,6 +726,9 @@ func (r *searchRun) emitUser(ctx context.Context, u *store.User, em *emitter) er
 			dn := ""
 			if r.fDN || fm.has(uaEntryDN) {
 				dn = r.d.plainUserDNOf(u.UserName)
+			}
+			if r.ub == nil {
+				r.ub = builders.Get().(*userBuilder)
 			}
 			if !r.filter.Match(r.ub.build(r.d, u, fm, dn)) {
 				return nil

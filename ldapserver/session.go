@@ -13,6 +13,7 @@ import (
 
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/acl"
+	"github.com/canaille-go/canaille/store/ldif"
 )
 
 // session is one client connection: its socket, its bound identity and
@@ -71,7 +72,32 @@ func (se *session) write(msg []byte) error { return se.relayWrite(msg, true) }
 func (se *session) relayWrite(msg []byte, flush bool) error {
 	se.wmu.Lock()
 	defer se.wmu.Unlock()
-	se.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return se.writeLocked(msg, flush)
+}
+
+// writeEntry queues a SearchResultEntry, encoded straight into the free
+// space of the write buffer when it fits there.
+func (se *session) writeEntry(id int64, e *ldif.Entry) error {
+	se.wmu.Lock()
+	defer se.wmu.Unlock()
+	return se.writeLocked(appendEntry(se.w.AvailableBuffer(), id, e, false), false)
+}
+
+// writeDone queues a SearchResultDone as writeEntry does, and sends what
+// is queued.
+func (se *session) writeDone(id int64, res searchResult) error {
+	se.wmu.Lock()
+	defer se.wmu.Unlock()
+	return se.writeLocked(appendSearchDone(se.w.AvailableBuffer(), id, res), true)
+}
+
+// writeLocked queues msg and sends what is queued when flush is set; the
+// caller holds wmu. The write deadline is set before anything that may
+// reach the connection.
+func (se *session) writeLocked(msg []byte, flush bool) error {
+	if flush || len(msg) > se.w.Available() {
+		se.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	}
 	if _, err := se.w.Write(msg); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/canaille-go/canaille/schemas"
@@ -146,6 +147,27 @@ type userBuilder struct {
 	arena []byte
 	one   [slotCount][1][]byte // the value of single-valued slots
 	mail  [][]byte
+}
+
+// builders are the user builders of finished searches.
+var builders = sync.Pool{New: func() any {
+	return &userBuilder{e: ldif.Entry{Attributes: make([]ldif.Attribute, 0, slotCount)}, arena: make([]byte, 0, 1024)}
+}}
+
+// maxPooledArena bounds the memory a pooled builder keeps.
+const maxPooledArena = 64 << 10
+
+// release puts b back in builders, without references to the last user.
+func (b *userBuilder) release() {
+	if cap(b.arena) > maxPooledArena {
+		return
+	}
+	clear(b.e.Attributes[:cap(b.e.Attributes)])
+	clear(b.one[:])
+	clear(b.mail[:cap(b.mail)])
+	b.e = ldif.Entry{Attributes: b.e.Attributes[:0]}
+	b.arena, b.mail = b.arena[:0], b.mail[:0]
+	builders.Put(b)
 }
 
 // slow reports whether the slots of mask need, for u, values the builder
