@@ -3,6 +3,7 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -254,4 +255,11 @@ func contains(t *testing.T, body string, parts ...string) {
 			t.Fatalf("page lacks %q:\n%s", p, body)
 		}
 	}
+}
+
+// failingMailer refuses every message, as an unreachable server would.
+type failingMailer struct{}
+
+func (failingMailer) Send(ctx context.Context, m mail.Message) error {
+	return errors.New("sending mail through smtp.example.org:25: connection refused")
 }
