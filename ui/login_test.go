@@ -255,3 +255,19 @@ func cookie(cs []*http.Cookie, name string) string {
 	}
 	return ""
 }
+
+func TestLockoutSharedWithLDAPBinds(t *testing.T) {
+	// The LDAP server records a failed bind through Authenticate, as here;
+	// the web sign-in then waits as after its own failure.
+	f := newFixture(t)
+	if _, err := f.st.Authenticate(context.Background(), "bob", "wrong over LDAP"); err == nil {
+		t.Fatal("a wrong password was accepted")
+	}
+	b := f.browser()
+	b.get("/login")
+	b.post("/login", url.Values{"login": {"bob@example.org"}})
+	b.get("/auth/password")
+	expect(t, b.post("/auth/password", url.Values{"password": {bobPass}}), http.StatusTooManyRequests, "")
+	f.clock.advance(3 * time.Second)
+	expect(t, b.post("/auth/password", url.Values{"password": {bobPass}}), http.StatusSeeOther, "/profile/bob")
+}

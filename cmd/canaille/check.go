@@ -185,35 +185,25 @@ func (c *checker) listen(key, addr string) {
 }
 
 func (c *checker) smtp(cfg *Config) {
-	s := cfg.Canaille.SMTP
 	if !cfg.MailEnabled() {
 		return
 	}
-	addr := net.JoinHostPort(s.Host, fmt.Sprint(s.Port))
-	ctx, cancel := context.WithTimeout(c.e.ctx, 5*time.Second)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	m, err := newMailer(cfg)
 	if err != nil {
-		c.problem("CANAILLE.SMTP %s is not reachable: %v", addr, err)
+		c.problem("%v", err)
 		return
 	}
-	defer conn.Close()
-	if s.SSL {
-		tc := tls.Client(conn, &tls.Config{ServerName: s.Host})
-		tc.SetDeadline(time.Now().Add(5 * time.Second))
-		if err := tc.Handshake(); err != nil {
-			c.problem("CANAILLE.SMTP %s: TLS handshake: %v", addr, err)
-			return
-		}
-		conn = tc
-	}
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 512)
-	n, err := conn.Read(buf)
-	if err != nil || !strings.HasPrefix(string(buf[:n]), "220") {
-		c.problem("CANAILLE.SMTP %s does not greet like an SMTP server", addr)
+	ctx, cancel := context.WithTimeout(c.e.ctx, 15*time.Second)
+	defer cancel()
+	// Check connects, greets, upgrades to TLS and logs in as configured,
+	// without sending anything; its errors name the step that failed.
+	if err := m.Check(ctx); err != nil {
+		c.problem("CANAILLE.SMTP: %v", err)
 		return
 	}
-	c.ok("SMTP server %s answers", addr)
+	login := ""
+	if cfg.Canaille.SMTP.Login != "" {
+		login = ", login accepted"
+	}
+	c.ok("SMTP server %s answers%s", m.Addr(), login)
 }

@@ -39,6 +39,8 @@ PRIVATE_KEY = %q
 PUBLIC_KEY = %q
 [CANAILLE_LDAP_SERVER]
 LISTEN = "127.0.0.1:0"
+[CANAILLE_HTTP]
+LISTEN = "127.0.0.1:0"
 `
 
 func newTestEnv(t testing.TB) *testEnv {
@@ -517,7 +519,7 @@ func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan int)
-	env := []string{"CANAILLE_ARGON2__MEMORY=64", "CANAILLE_ARGON2__TIME=1", "CANAILLE_ARGON2__PARALLELISM=1", "CANAILLE_LDAP_SERVER__LISTEN=127.0.0.1:0"}
+	env := []string{"CANAILLE_ARGON2__MEMORY=64", "CANAILLE_ARGON2__TIME=1", "CANAILLE_ARGON2__PARALLELISM=1", "CANAILLE_LDAP_SERVER__LISTEN=127.0.0.1:0", "CANAILLE_HTTP__LISTEN=127.0.0.1:0"}
 	go func() {
 		m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard, Environ: env}
 		done <- m.Run(ctx, []string{"demo", "--data", dir})
