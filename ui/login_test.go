@@ -271,3 +271,18 @@ func TestLockoutSharedWithLDAPBinds(t *testing.T) {
 	f.clock.advance(3 * time.Second)
 	expect(t, b.post("/auth/password", url.Values{"password": {bobPass}}), http.StatusSeeOther, "/profile/bob")
 }
+
+func TestPasswordChangedElsewhereEndsSessions(t *testing.T) {
+	// A password set through LDAP or the command line ends web sessions
+	// opened before.
+	f := newFixture(t)
+	b := f.browser()
+	b.login("alice", alicePass)
+	f.clock.advance(time.Second)
+	if err := f.st.SetPassword(context.Background(), f.users["alice"].ID, "set over LDAP"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, b.get("/profile/alice"), http.StatusSeeOther, "/login?next=%2Fprofile%2Falice")
+	b.login("alice", "set over LDAP")
+	expect(t, b.get("/profile/alice"), http.StatusOK, "")
+}

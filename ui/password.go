@@ -90,7 +90,14 @@ func (a *App) changePasswordSubmit(c *ctx) error {
 	}
 	keep := ""
 	if acc.self {
+		// This session goes on: it saw the new password.
 		keep = c.session.ID
+		if _, err := a.st.UpdateSession(ctx, keep, func(s *store.Session) error {
+			s.AuthTime = a.cfg.Now()
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	n, err := a.st.DeleteUserSessions(ctx, u.ID, keep)
 	if err != nil {

@@ -77,7 +77,9 @@ func (a *App) loadSession(c *ctx) error {
 		return err
 	}
 	u, err := a.st.GetUser(ctx, s.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Locked(c.now)) {
+	// A session ends with its user, a lock, and a password change made
+	// after it began (through LDAP, the command line or another session).
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (u.Locked(c.now) || u.PasswordLastUpdate.After(s.AuthTime))) {
 		if derr := a.st.DeleteSession(ctx, s.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {
 			return derr
 		}
@@ -114,6 +116,9 @@ func (c *ctx) startSession(u *store.User, remember bool, authTime time.Time, amr
 		life = a.cfg.SessionLifetime
 	}
 	token := store.NewSecret()
+	if now := a.cfg.Now(); now.After(authTime) {
+		authTime = now // after any password set during this request
+	}
 	s, err := a.st.CreateSession(c.r.Context(), store.Session{
 		Token: token, UserID: u.ID, Created: c.now, LastSeen: c.now, Expires: c.now.Add(life),
 		AuthTime: authTime, AMR: amr, Remember: remember,
