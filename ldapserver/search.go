@@ -44,16 +44,16 @@ type searchResult struct {
 // code is set by whoever returns it.
 var errStop = errors.New("stop")
 
-// selection is the requested attribute list (RFC 4511 4.5.1.8). It is
-// immutable once built, so that the searches sharing it (selectionFor)
-// read it without locks: its answers for the attribute types of the
-// registry, under their canonical names (how the directory names the
-// attributes of its entries), are decided in advance.
+// selection is the requested attribute list (RFC 4511 4.5.1.8). A shared
+// one (selectionFor) is immutable, so that the searches sharing it read
+// it without locks: its answers for the attribute types of the registry,
+// under their canonical names (how the directory names the attributes of
+// its entries), are decided in advance.
 type selection struct {
 	allUser, allOper, none bool
 	named                  map[string]bool // lower-case canonical names
-	known                  []uint64        // bit i: attribute type i of attrIndex is selected
-	user                   slotMask        // the user entry attributes selected
+	known                  []uint64        // bit i: attribute type i of attrIndex is selected; nil: not decided in advance
+	user                   slotMask        // the user entry attributes selected (shared selections)
 }
 
 // attrIndex numbers the canonical names of the registry's attribute types.
@@ -95,6 +95,7 @@ func selectionFor(attrs []string) *selection {
 		}
 	}
 	s := newSelection(attrs, false)
+	s.decideAll()
 	selections.mu.Lock()
 	defer selections.mu.Unlock()
 	next := map[string]*selection{}
@@ -127,6 +128,12 @@ func newSelection(attrs []string, allOper bool) *selection {
 			s.named[strings.ToLower(schemas.CanonicalAttribute(a))] = true
 		}
 	}
+	return s
+}
+
+// decideAll decides in advance for the registry's attribute types and the
+// user entries' attributes.
+func (s *selection) decideAll() {
 	index := attrIndex()
 	s.known = make([]uint64, (len(index)+63)/64)
 	for name, i := range index {
@@ -139,13 +146,14 @@ func newSelection(attrs []string, allOper bool) *selection {
 			s.user |= 1 << i
 		}
 	}
-	return s
 }
 
 // wants reports whether attribute name is selected.
 func (s *selection) wants(name string) bool {
-	if i, ok := attrIndex()[name]; ok {
-		return s.known[i/64]&(1<<(i%64)) != 0
+	if s.known != nil {
+		if i, ok := attrIndex()[name]; ok {
+			return s.known[i/64]&(1<<(i%64)) != 0
+		}
 	}
 	return s.decide(schemas.CanonicalAttribute(name))
 }
@@ -329,7 +337,7 @@ func (d *directory) search(ctx context.Context, se *session, req searchRequest, 
 	run.wantAll = sortKeys != nil // sorting reads the sort keys' attributes
 	// Sorting keeps every entry until the end: it cannot use the builder's
 	// reused memory.
-	if run.fast = sortKeys == nil; run.fast {
+	if run.fast = sortKeys == nil && run.sel.known != nil; run.fast {
 		run.fMask, run.fDN = filter.userSlots()
 	}
 	limit := req.sizeLimit

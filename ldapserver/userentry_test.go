@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/canaille-go/canaille/schemas"
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/acl"
 	"github.com/canaille-go/canaille/store/ldif"
@@ -212,6 +214,36 @@ func TestPlainUserDN(t *testing.T) {
 	for _, name := range []string{"alice", "Bob.Smith-2@x_y", "a b", " a", "#a", "a,b", "a+b", "é", "\x00", "a\\b", ""} {
 		if got, want := d.plainUserDNOf(name), d.userDN(name); got != want {
 			t.Errorf("%q: %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestSharedSelection checks that the answers a shared selection decides
+// in advance are those of a selection that decides each time.
+func TestSharedSelection(t *testing.T) {
+	var names []string
+	for _, at := range schemas.AttributeTypes() {
+		for _, n := range at.Names {
+			names = append(names, n, strings.ToUpper(n), n+";lang-fr")
+		}
+		names = append(names, at.OID)
+	}
+	names = append(names, "unknownAttr", "UNKNOWN", "")
+	for _, attrs := range [][]string{nil, {"*"}, {"+"}, {"1.1"}, {"1.1", "cn"}, {"*", "+"}, {"uid", "uidNumber", "CN", "gecos"},
+		{"commonName", "2.5.4.4", "memberOf", "entryDN"}, {"+", "mail"}, {"nothing"}} {
+		shared, plain := selectionFor(attrs), newSelection(attrs, false)
+		if shared.known == nil || plain.known != nil {
+			t.Fatalf("%q: shared selection not decided in advance, or plain one decided", attrs)
+		}
+		for _, n := range names {
+			if shared.wants(n) != plain.wants(n) {
+				t.Errorf("%q: %s: shared %v, plain %v", attrs, n, shared.wants(n), plain.wants(n))
+			}
+		}
+		for i, n := range userSlotNames {
+			if shared.user.has(slot(i)) != plain.wants(n) {
+				t.Errorf("%q: slot %s: %v", attrs, n, shared.user.has(slot(i)))
+			}
 		}
 	}
 }
