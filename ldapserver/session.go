@@ -92,16 +92,20 @@ func (se *session) writeDone(id int64, res searchResult) error {
 }
 
 // writeLocked queues msg and sends what is queued when flush is set; the
-// caller holds wmu. The write deadline is set before anything that may
-// reach the connection.
+// caller holds wmu. The write deadline is set, and the activity recorded,
+// only when something may reach the connection.
 func (se *session) writeLocked(msg []byte, flush bool) error {
-	if flush || len(msg) > se.w.Available() {
+	sends := flush || len(msg) > se.w.Available()
+	if sends {
 		se.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	}
 	if _, err := se.w.Write(msg); err != nil {
 		return err
 	}
-	se.touch()
+	if !sends {
+		return nil
+	}
+	se.touch() // the client got something: the connection is not idle
 	if !flush {
 		return nil
 	}
