@@ -546,16 +546,3 @@ func (tb *tab) wrappedLinks(css string) string {
 	return out.join(", ");
 })()`)
 }
-
-// productBug reports a known defect of the product found by a check that
-// is written as it should be. It logs (and so skips the check) unless
-// $CANAILLE_E2E_STRICT is set, which makes it an error: set it to see
-// whether the product has been fixed.
-func productBug(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CANAILLE_E2E_STRICT") != "" {
-		t.Errorf("PRODUCT BUG: "+format, args...)
-		return
-	}
-	t.Logf("PRODUCT BUG (check skipped; CANAILLE_E2E_STRICT=1 makes it fail): "+format, args...)
-}

@@ -97,13 +97,13 @@ func TestE2E(t *testing.T) {
 			t.Errorf("profile on a phone: %s", o)
 		}
 		if w := tb.wrappedLinks("header nav a"); w != "" {
-			productBug(t, "the header links wrap onto two lines on a %dpx phone: %s (white-space: nowrap alone makes the header 1px too wide: also let the nav wrap below the brand or drop the duplicate Sessions link on small screens)", phoneWidth, w)
+			t.Errorf("the header links wrap onto two lines on a %dpx phone: %s", phoneWidth, w)
 		}
 		tb.screenshot("phone-profile")
 		tb.open("/profile/alice/sessions")
 		tb.screenshot("phone-sessions")
 		if o := tb.overflowingX(phoneWidth); o != "" {
-			productBug(t, "the sessions page scrolls sideways on a phone: %s; the absolutely positioned .visually-hidden header of the actions column escapes the table's .overflow-auto wrapper (give .overflow-auto position: relative)", o)
+			t.Errorf("the sessions page scrolls sideways on a phone: %s", o)
 		}
 	})
 
@@ -196,7 +196,7 @@ func TestE2E(t *testing.T) {
 		phone := b.newTab(t, f)
 		laptop.signIn("alice", alicePass, "/profile/alice")
 		phone.signIn("alice", alicePass, "/profile/alice")
-		laptop.clickLink("Sessions")
+		laptop.clickLink("Sessions and devices")
 		laptop.expectPath("/profile/alice/sessions")
 		laptop.sees("Your sessions", "this browser", "Sign out of all other sessions")
 		if n := evalJS[int](laptop, `document.querySelectorAll("tbody tr").length`); n != 2 {
@@ -252,14 +252,20 @@ func TestE2E(t *testing.T) {
 			t.Errorf("an invalid phone answers %d, want 422", st)
 		}
 		tb.sees("Some fields need your attention.")
-		if got := tb.text("#f-phone_numbers-error"); got != "“call me maybe” is not a valid phone number." {
+		// The invalid value is kept in a field marked invalid and
+		// described by its own error message.
+		errID := evalJS[string](tb, `(() => {
+			const i = [...document.querySelectorAll("input[name=phone_numbers]")].find(i => i.value === "call me maybe");
+			return i && i.getAttribute("aria-invalid") === "true" ? i.getAttribute("aria-describedby") || "" : "";
+		})()`)
+		if errID == "" {
+			t.Fatal("the invalid phone number is not kept in a field marked invalid and described by an error")
+		}
+		if got := tb.text("#" + errID); got != "“call me maybe” is not a valid phone number." {
 			t.Fatalf("phone error %q", got)
 		}
-		if !evalJS[bool](tb, `[...document.querySelectorAll("input[name=phone_numbers]")].some(i => i.value === "call me maybe" && i.getAttribute("aria-invalid") === "true" && i.getAttribute("aria-describedby") === "f-phone_numbers-error")`) {
-			t.Error("the invalid phone number is not kept in a field marked invalid and described by the error")
-		}
 		if evalJS[bool](tb, `[...document.querySelectorAll("input[name=phone_numbers]")].some(i => i.value === "+33 1 23 45 67 89" && i.getAttribute("aria-invalid") === "true")`) {
-			productBug(t, "profile: the valid phone number +33 1 23 45 67 89 is marked invalid (red, aria-invalid) beside the invalid one; profile.html marks every input of the list when the list has an error")
+			t.Error("profile: the valid phone number +33 1 23 45 67 89 is marked invalid beside the invalid one")
 		}
 		if got := tb.value("Given name"); got != "Ally" {
 			t.Errorf("the given name typed with the error became %q", got)
@@ -267,10 +273,10 @@ func TestE2E(t *testing.T) {
 		// The error message is close to the field: below it, within
 		// the same fieldset.
 		if !evalJS[bool](tb, `(() => {
-			const e = document.getElementById("f-phone_numbers-error");
+			const e = document.getElementById("`+errID+`");
 			const i = [...document.querySelectorAll("input[name=phone_numbers]")].find(i => i.value === "call me maybe");
 			const a = e.getBoundingClientRect(), b = i.getBoundingClientRect();
-			return a.top >= b.bottom - 1 && a.top - b.bottom < 120 && e.closest("fieldset") === i.closest("fieldset");
+			return a.top >= b.bottom - 1 && a.top - b.bottom < 120 && e.closest("details") === i.closest("details");
 		})()`) {
 			t.Error("the phone error is not right below its field")
 		}

@@ -194,7 +194,7 @@ func (a *App) resetTokenPage(c *ctx) error {
 		return err
 	}
 	if t == nil {
-		c.render(http.StatusGone, "link-invalid", nil)
+		c.render(http.StatusGone, "link-invalid", map[string]any{"Retry": "/reset"})
 		return nil
 	}
 	c.render(http.StatusOK, "reset-password", a.passwordData(u, true))
@@ -212,7 +212,7 @@ func (a *App) resetTokenSubmit(c *ctx) error {
 		return err
 	}
 	if t == nil {
-		c.render(http.StatusGone, "link-invalid", nil)
+		c.render(http.StatusGone, "link-invalid", map[string]any{"Retry": "/reset"})
 		return nil
 	}
 	f := newForm()
@@ -225,7 +225,7 @@ func (a *App) resetTokenSubmit(c *ctx) error {
 	ctx := c.r.Context()
 	if _, err := a.st.ConsumeTicket(ctx, store.TicketPasswordReset, c.p.ByName("token"), c.now); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			c.render(http.StatusGone, "link-invalid", nil)
+			c.render(http.StatusGone, "link-invalid", map[string]any{"Retry": "/reset"})
 			return nil
 		}
 		return err

@@ -101,7 +101,8 @@ func (a *App) profilePage(c *ctx) error {
 	if u == nil {
 		return err
 	}
-	c.renderForm(http.StatusOK, "profile", a.profileData(c, u, acc), profileForm(u))
+	f := profileForm(u)
+	c.renderForm(http.StatusOK, "profile", a.profileData(c, u, acc, f), f)
 	return nil
 }
 
@@ -127,15 +128,21 @@ type fieldView struct {
 type sectionView struct {
 	Title  string
 	Fields []fieldView
+	// Open is false for a section whose fields are all empty and fine:
+	// it starts folded, so that the page is not a wall of empty fields.
+	Open bool
 }
 
-func (a *App) profileData(c *ctx, u *store.User, acc profileAccess) map[string]any {
+func (a *App) profileData(c *ctx, u *store.User, acc profileAccess, f *form) map[string]any {
 	var sections []sectionView
-	for _, s := range profileSections {
-		sv := sectionView{Title: s.Title}
-		for _, f := range s.Fields {
-			if acc.canRead(f.Name) || acc.canWrite(f.Name) {
-				sv.Fields = append(sv.Fields, fieldView{profileField: f, Writable: acc.canWrite(f.Name)})
+	for i, s := range profileSections {
+		sv := sectionView{Title: s.Title, Open: i == 0}
+		for _, fl := range s.Fields {
+			if acc.canRead(fl.Name) || acc.canWrite(fl.Name) {
+				sv.Fields = append(sv.Fields, fieldView{profileField: fl, Writable: acc.canWrite(fl.Name)})
+				if f.Values[fl.Name] != "" || f.Errors[fl.Name] != "" {
+					sv.Open = true
+				}
 			}
 		}
 		if len(sv.Fields) > 0 {
@@ -204,7 +211,7 @@ func (a *App) profileSubmit(c *ctx) error {
 		f.Lists["emails"] = emails
 		for _, e := range emails {
 			if !validEmail(e) {
-				c.fieldError(f, "emails", "error_email", "Value", e)
+				c.valueError(f, "emails", e, "error_email", "Value", e)
 			}
 		}
 		if len(emails) == 0 && len(u.Emails) > 0 && acc.self && !acc.manage {
@@ -231,7 +238,7 @@ func (a *App) profileSubmit(c *ctx) error {
 		f.Lists["phone_numbers"] = phones
 		for _, p := range phones {
 			if !validPhone(p) {
-				c.fieldError(f, "phone_numbers", "error_phone", "Value", p)
+				c.valueError(f, "phone_numbers", p, "error_phone", "Value", p)
 			}
 		}
 	}
@@ -262,7 +269,7 @@ func (a *App) profileSubmit(c *ctx) error {
 		deletePhoto = c.form("photo_delete") != ""
 	}
 	if f.HasErrors() {
-		c.renderForm(http.StatusUnprocessableEntity, "profile", a.profileData(c, u, acc), f)
+		c.renderForm(http.StatusUnprocessableEntity, "profile", a.profileData(c, u, acc, f), f)
 		return nil
 	}
 	updated, err := a.st.UpdateUser(ctx, u.ID, func(nu *store.User) error {
@@ -287,7 +294,7 @@ func (a *App) profileSubmit(c *ctx) error {
 	if err != nil {
 		if c.storeErrors(f, err) {
 			f.Lists["emails"] = append(f.Lists["emails"], newEmails...)
-			c.renderForm(http.StatusUnprocessableEntity, "profile", a.profileData(c, u, acc), f)
+			c.renderForm(http.StatusUnprocessableEntity, "profile", a.profileData(c, u, acc, f), f)
 			return nil
 		}
 		return err
@@ -430,7 +437,16 @@ func (a *App) sessionsPage(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(list, func(x, y store.Session) int { return y.LastSeen.Compare(x.LastSeen) })
+	// This browser first, then the most recent.
+	slices.SortFunc(list, func(x, y store.Session) int {
+		if (x.ID == c.session.ID) != (y.ID == c.session.ID) {
+			if x.ID == c.session.ID {
+				return -1
+			}
+			return 1
+		}
+		return y.LastSeen.Compare(x.LastSeen)
+	})
 	c.render(http.StatusOK, "sessions", map[string]any{"Sessions": list, "Current": c.session.ID, "Target": u})
 	return nil
 }

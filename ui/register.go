@@ -157,7 +157,7 @@ func (a *App) registerTokenPage(c *ctx) error {
 		return err
 	}
 	if t == nil {
-		c.render(http.StatusGone, "link-invalid", nil)
+		c.render(http.StatusGone, "link-invalid", a.retryRegistration())
 		return nil
 	}
 	if t.Kind == store.TicketRegistration && !a.cfg.EnableRegistration {
@@ -175,7 +175,7 @@ func (a *App) registerTokenSubmit(c *ctx) error {
 		return err
 	}
 	if t == nil {
-		c.render(http.StatusGone, "link-invalid", nil)
+		c.render(http.StatusGone, "link-invalid", a.retryRegistration())
 		return nil
 	}
 	if t.Kind == store.TicketRegistration && !a.cfg.EnableRegistration {
@@ -254,7 +254,7 @@ func (a *App) createAccount(c *ctx, t *store.Ticket) error {
 				a.log.Error("undoing an account creation", "user", created.UserName, "error", derr)
 			}
 			if errors.Is(err, store.ErrNotFound) {
-				c.render(http.StatusGone, "link-invalid", nil)
+				c.render(http.StatusGone, "link-invalid", a.retryRegistration())
 				return nil
 			}
 			return err
@@ -362,4 +362,13 @@ func (c *ctx) emailTicket() (*store.Ticket, *store.User, error) {
 		return nil, nil, err
 	}
 	return &t, &u, nil
+}
+
+// retryRegistration is the data of the invalid-link page of registration
+// links: where to ask for a new one, when registration is open.
+func (a *App) retryRegistration() map[string]any {
+	if a.cfg.EnableRegistration {
+		return map[string]any{"Retry": "/register"}
+	}
+	return nil
 }

@@ -131,8 +131,9 @@ func (a *App) funcs() template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.Local().Format("2006-01-02 15:04")
+			return t.Local().Format("2006-01-02 15:04 MST")
 		},
+		"device": device,
 	}
 }
 
@@ -209,10 +210,26 @@ type form struct {
 	Values map[string]string
 	Lists  map[string][]string
 	Errors map[string]string // field → translated message
+	// bad holds the wrong values of multi-valued fields ("field\x00value").
+	bad   map[string]string
+	first string // the first field in error, which gets the focus
 }
 
 func newForm() *form {
-	return &form{Values: map[string]string{}, Lists: map[string][]string{}, Errors: map[string]string{}}
+	return &form{Values: map[string]string{}, Lists: map[string][]string{}, Errors: map[string]string{},
+		bad: map[string]string{}}
+}
+
+// BadValue returns the error of one value of a multi-valued field.
+func (f *form) BadValue(name, value string) string { return f.bad[name+"\x00"+value] }
+
+// Focus reports whether a field should take the focus: the first field in
+// error, else the one the page focuses by default.
+func (f *form) Focus(name string, byDefault bool) bool {
+	if f.first != "" {
+		return f.first == name
+	}
+	return byDefault
 }
 
 // Value returns what was typed in a field.
@@ -233,12 +250,24 @@ func (f *form) Invalid(name string) string {
 }
 
 // HasErrors reports whether any field has an error.
-func (f *form) HasErrors() bool { return len(f.Errors) > 0 }
+func (f *form) HasErrors() bool { return len(f.Errors) > 0 || len(f.bad) > 0 }
 
 // fieldError records a translated error on a field.
 func (c *ctx) fieldError(f *form, field, id string, args ...any) {
 	if _, ok := f.Errors[field]; !ok {
 		f.Errors[field] = c.a.i18n.text(c.lang, id, args...)
+	}
+	if f.first == "" {
+		f.first = field
+	}
+}
+
+// valueError records a translated error on one value of a multi-valued
+// field, shown beside that value.
+func (c *ctx) valueError(f *form, field, value, id string, args ...any) {
+	f.bad[field+"\x00"+value] = c.a.i18n.text(c.lang, id, args...)
+	if f.first == "" {
+		f.first = field
 	}
 }
 
