@@ -77,4 +77,3 @@ func TestCheckSMTP(t *testing.T) {
 		t.Errorf("check with a wrong SMTP password: %d\n%s%s", r.status, r.stdout, r.stderr)
 	}
 }
-
