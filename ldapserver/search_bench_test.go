@@ -41,7 +41,7 @@ var benchDir struct {
 // benchServer starts, once per test binary, a server over benchUsers
 // users shaped like canaille-bench's (cn "GivenNNNNNN FamilyNNNNNN",
 // posixAccount) and a service account svc.
-func benchServer(b *testing.B) string {
+func benchServer(b testing.TB) string {
 	benchDir.once.Do(func() {
 		benchDir.addr, benchDir.err = startBenchServer()
 	})
@@ -107,7 +107,7 @@ type benchClient struct {
 	buf []byte
 }
 
-func dialBench(b *testing.B, addr string) *benchClient {
+func dialBench(b testing.TB, addr string) *benchClient {
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
