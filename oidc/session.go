@@ -1,0 +1,101 @@
+package oidc
+
+import (
+	"time"
+
+	"github.com/mohae/deepcopy"
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/token/jwt"
+)
+
+// Session is what fosite keeps with every code and token: the claims of
+// the ID token and of the JWT access token, expiries, and who signed in.
+type Session struct {
+	IDClaims  *jwt.IDTokenClaims             `json:"id_token_claims"`
+	IDHeaders *jwt.Headers                   `json:"id_token_headers"`
+	ATClaims  *jwt.JWTClaims                 `json:"access_token_claims"`
+	ATHeaders *jwt.Headers                   `json:"access_token_headers"`
+	Expires   map[fosite.TokenType]time.Time `json:"expires_at"`
+	// UserID is the store's ID of the user; empty for client credentials.
+	UserID string `json:"user_id,omitempty"`
+	// Login is the user's user name (introspection's "username").
+	Login string `json:"username,omitempty"`
+	// Subject is the sub claim.
+	Subject string `json:"subject,omitempty"`
+	// BrowserSession is the ID of the web session that authorized the
+	// request (the sid claim, for logout).
+	BrowserSession string `json:"sid,omitempty"`
+}
+
+var (
+	_ openid.Session             = (*Session)(nil)
+	_ oauth2.JWTSessionContainer = (*Session)(nil)
+)
+
+// newSession returns an empty session to decode stored state into.
+func newSession() *Session {
+	return &Session{IDClaims: &jwt.IDTokenClaims{}, IDHeaders: &jwt.Headers{},
+		ATClaims: &jwt.JWTClaims{}, ATHeaders: &jwt.Headers{}}
+}
+
+func (s *Session) IDTokenClaims() *jwt.IDTokenClaims {
+	if s.IDClaims == nil {
+		s.IDClaims = &jwt.IDTokenClaims{}
+	}
+	return s.IDClaims
+}
+
+func (s *Session) IDTokenHeaders() *jwt.Headers {
+	if s.IDHeaders == nil {
+		s.IDHeaders = &jwt.Headers{}
+	}
+	return s.IDHeaders
+}
+
+func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
+	if s.ATClaims == nil {
+		s.ATClaims = &jwt.JWTClaims{}
+	}
+	return s.ATClaims
+}
+
+func (s *Session) GetJWTHeader() *jwt.Headers {
+	if s.ATHeaders == nil {
+		s.ATHeaders = &jwt.Headers{}
+	}
+	return s.ATHeaders
+}
+
+func (s *Session) SetExpiresAt(key fosite.TokenType, exp time.Time) {
+	if s.Expires == nil {
+		s.Expires = make(map[fosite.TokenType]time.Time)
+	}
+	s.Expires[key] = exp
+}
+
+func (s *Session) GetExpiresAt(key fosite.TokenType) time.Time {
+	return s.Expires[key]
+}
+
+func (s *Session) GetUsername() string {
+	if s == nil {
+		return ""
+	}
+	return s.Login
+}
+
+func (s *Session) GetSubject() string {
+	if s == nil {
+		return ""
+	}
+	return s.Subject
+}
+
+func (s *Session) Clone() fosite.Session {
+	if s == nil {
+		return nil
+	}
+	return deepcopy.Copy(s).(fosite.Session)
+}
