@@ -48,7 +48,9 @@ func (a *AuthorizeRequest) HasPrompt(p string) bool { return slices.Contains(a.P
 
 // Redirectable reports whether errors may be sent to the client's
 // redirect URI (otherwise the user must see an error page).
-func (a *AuthorizeRequest) Redirectable() bool { return a != nil && a.ar != nil && a.ar.IsRedirectURIValid() }
+func (a *AuthorizeRequest) Redirectable() bool {
+	return a != nil && a.ar != nil && a.ar.IsRedirectURIValid()
+}
 
 // ParseAuthorize validates an authorization request (GET or POST). On
 // error the request may still be returned, for AuthorizeError.
@@ -89,6 +91,15 @@ func (p *Provider) ParseAuthorize(ctx context.Context, r *http.Request) (*Author
 		a.MaxAge = n
 	} else if a.Client.DefaultMaxAge > 0 {
 		a.MaxAge = a.Client.DefaultMaxAge
+	}
+	if ar.GetResponseTypes().Has("code") {
+		cl, _ := ar.GetClient().(*client)
+		switch {
+		case cl != nil && cl.wantsPKCE(p.cfg.RequirePKCE) && form.Get("code_challenge") == "":
+			return a, fosite.ErrInvalidRequest.WithHint("This client must use PKCE: send code_challenge and code_challenge_method=S256.")
+		case form.Get("code_challenge") != "" && form.Get("code_challenge_method") != "S256":
+			return a, fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is supported.")
+		}
 	}
 	a.UILocales = strings.Fields(form.Get("ui_locales"))
 	a.LoginHint = form.Get("login_hint")

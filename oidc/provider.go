@@ -155,6 +155,7 @@ func New(cfg Config, st Store) (*Provider, error) {
 	}
 	p.idSign = &signer{keys: cfg.Keys}
 	hmacStrategy := compose.NewOAuth2HMACStrategy(p.fcfg)
+	p.storage.codeSignature = hmacStrategy.AuthorizeCodeSignature
 	var core oauth2.CoreStrategy = hmacStrategy
 	if !cfg.OpaqueAccessTokens {
 		core = &oauth2.DefaultJWTStrategy{Signer: &signer{keys: cfg.Keys, typ: "at+jwt"},
@@ -275,3 +276,6 @@ func (p *Provider) Trusted(c *store.Client) bool {
 func errorf(e *fosite.RFC6749Error, format string, args ...any) error {
 	return e.WithHint(fmt.Sprintf(format, args...))
 }
+
+// SetLocales sets the languages discovery advertises (ui_locales).
+func (p *Provider) SetLocales(tags []string) { p.cfg.Locales = tags }

@@ -32,6 +32,10 @@ type storage struct {
 	// codeLifetime and refreshLifetime apply when a session carries no
 	// expiry for them.
 	codeLifetime, refreshLifetime time.Duration
+	// codeSignature turns a whole authorization code into its signature:
+	// fosite's OpenID Connect handlers pass whole codes, which are never
+	// stored.
+	codeSignature func(ctx context.Context, code string) string
 }
 
 var (
@@ -277,20 +281,20 @@ func (s *storage) attached(ctx context.Context, sig string, session fosite.Sessi
 func oidcSlot(d *codeData) **storedRequest { return &d.OIDC }
 func pkceSlot(d *codeData) **storedRequest { return &d.PKCE }
 
-func (s *storage) CreateOpenIDConnectSession(ctx context.Context, sig string, r fosite.Requester) error {
-	return s.attach(ctx, sig, r, oidcSlot)
+func (s *storage) CreateOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) error {
+	return s.attach(ctx, s.codeSignature(ctx, code), r, oidcSlot)
 }
 
-func (s *storage) GetOpenIDConnectSession(ctx context.Context, sig string, r fosite.Requester) (fosite.Requester, error) {
+func (s *storage) GetOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) (fosite.Requester, error) {
 	var sess fosite.Session
 	if r != nil {
 		sess = r.GetSession()
 	}
-	return s.attached(ctx, sig, sess, func(d *codeData) *storedRequest { return d.OIDC })
+	return s.attached(ctx, s.codeSignature(ctx, code), sess, func(d *codeData) *storedRequest { return d.OIDC })
 }
 
-func (s *storage) DeleteOpenIDConnectSession(ctx context.Context, sig string) error {
-	return s.attach(ctx, sig, nil, oidcSlot)
+func (s *storage) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
+	return s.attach(ctx, s.codeSignature(ctx, code), nil, oidcSlot)
 }
 
 func (s *storage) CreatePKCERequestSession(ctx context.Context, sig string, r fosite.Requester) error {

@@ -292,10 +292,16 @@ func (a *App) logoutSubmit(c *ctx) error {
 	if c.user == nil {
 		return c.redirect("/login")
 	}
-	name := c.user.UserName
+	name, u, sid := c.user.UserName, *c.user, c.session.ID
 	everywhere := c.form("everywhere") != ""
 	if err := c.endSession(everywhere); err != nil {
 		return err
+	}
+	if a.cfg.OIDC != nil {
+		if everywhere {
+			sid = ""
+		}
+		a.cfg.OIDC.LoggedOut(c.r.Context(), &u, sid)
 	}
 	c.security("logout", "user", name, "everywhere", everywhere)
 	c.flash("success", "logout_done")

@@ -163,6 +163,11 @@ func (p *page) Can(perm string) bool {
 	return p.User != nil && p.c.rights.Can(acl.Permission(perm))
 }
 
+// OIDC reports whether the OpenID Connect pages are served to this user.
+func (p *page) OIDC() bool {
+	return p.c.a.cfg.OIDC != nil && p.User != nil && p.c.rights.Can(acl.UseOIDC)
+}
+
 // ProfileURL is the signed-in user's profile.
 func (p *page) ProfileURL() string {
 	if p.User == nil {

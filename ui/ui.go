@@ -1,9 +1,9 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"github.com/canaille-go/canaille/oidc"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -22,22 +22,11 @@ import (
 )
 
 // Store is what the web interface needs from a backend: the directory,
-// its writer, and the session and ticket records of store.OIDCStore.
+// its writer, and store.OIDCStore (sessions, tickets, consents).
 type Store interface {
 	store.Directory
 	store.DirectoryWriter
-
-	CreateSession(ctx context.Context, s store.Session) (store.Session, error)
-	GetSessionByToken(ctx context.Context, token string, now time.Time) (store.Session, error)
-	UpdateSession(ctx context.Context, id string, fn func(*store.Session) error) (store.Session, error)
-	ListSessions(ctx context.Context, userID string) ([]store.Session, error)
-	DeleteSession(ctx context.Context, id string) error
-	DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error)
-
-	CreateTicket(ctx context.Context, t store.Ticket) (store.Ticket, error)
-	GetTicket(ctx context.Context, kind, token string, now time.Time) (store.Ticket, error)
-	ConsumeTicket(ctx context.Context, kind, token string, now time.Time) (store.Ticket, error)
-	DeleteTicket(ctx context.Context, id string) error
+	store.OIDCStore
 }
 
 // Config configures an App. The zero values of the durations take the
@@ -102,6 +91,10 @@ type Config struct {
 
 	// Mailer sends emails; nil disables every feature that needs mail.
 	Mailer mail.Sender
+
+	// OIDC is the OpenID Connect provider whose pages (authorization,
+	// consent, logout) and endpoints the App serves; nil disables them.
+	OIDC *oidc.Provider
 
 	Logger *slog.Logger
 	// Version is shown in the footer of the about page.
@@ -215,6 +208,10 @@ func New(cfg Config, st Store) (*App, error) {
 	})
 	a.routes()
 	a.handler = a.middleware(a.router)
+	if cfg.OIDC != nil {
+		cfg.OIDC.SetLocales(a.Languages())
+		a.oidcRoutes()
+	}
 	return a, nil
 }
 

@@ -277,9 +277,19 @@ type OIDCConfig struct {
 	RequireNonce bool `toml:"REQUIRE_NONCE"`
 	// TRUSTED_DOMAINS: clients whose redirect URIs are in these domains
 	// skip the consent page (".example.org" covers its sub-domains).
-	TrustedDomains  StringList      `toml:"TRUSTED_DOMAINS"`
-	JWT             JWTConfig       `toml:"JWT"`
-	UserinfoMapping UserinfoMapping `toml:"USERINFO_MAPPING"`
+	TrustedDomains StringList `toml:"TRUSTED_DOMAINS"`
+	// REQUIRE_PKCE makes PKCE (S256) mandatory for every client; it
+	// always is for public clients.
+	RequirePKCE bool `toml:"REQUIRE_PKCE"`
+	// ACCESS_TOKEN_FORMAT is "jwt" (RFC 9068, signed with the JWT key) or
+	// "opaque" (random strings only the provider can introspect).
+	AccessTokenFormat string `toml:"ACCESS_TOKEN_FORMAT"`
+	// REFRESH_TOKEN_LIFETIME bounds a refresh token (each use rotates it).
+	RefreshTokenLifetime Duration `toml:"REFRESH_TOKEN_LIFETIME"`
+	// AUTHORIZATION_CODE_LIFETIME bounds an authorization code.
+	AuthorizationCodeLifetime Duration        `toml:"AUTHORIZATION_CODE_LIFETIME"`
+	JWT                       JWTConfig       `toml:"JWT"`
+	UserinfoMapping           UserinfoMapping `toml:"USERINFO_MAPPING"`
 }
 
 // JWTConfig is [CANAILLE_OIDC.JWT], the token signing key.
@@ -412,9 +422,12 @@ func DefaultConfig() *Config {
 			IdleTimeout:         Duration(30 * time.Minute),
 		},
 		OIDC: OIDCConfig{
-			EnableOIDC:     true,
-			RequireNonce:   true,
-			TrustedDomains: StringList{".localhost", "127.0.0.1"},
+			EnableOIDC:                true,
+			RequireNonce:              true,
+			TrustedDomains:            StringList{".localhost", "127.0.0.1"},
+			AccessTokenFormat:         "jwt",
+			RefreshTokenLifetime:      Duration(30 * 24 * time.Hour),
+			AuthorizationCodeLifetime: Duration(5 * time.Minute),
 			JWT: JWTConfig{
 				PrivateKey: "/etc/canaille/private.pem",
 				PublicKey:  "/etc/canaille/public.pem",
@@ -518,4 +531,21 @@ const minSecretKeyLength = 32
 func (c *Config) IsSet(key string) bool {
 	_, ok := c.set[key]
 	return ok
+}
+
+// Templates returns the non-empty claim templates by claim name (sub,
+// name, phone_number, …).
+func (m UserinfoMapping) Templates() map[string]string {
+	all := map[string]string{
+		"sub": m.Sub, "name": m.Name, "phone_number": m.PhoneNumber, "email": m.Email,
+		"given_name": m.GivenName, "family_name": m.FamilyName,
+		"preferred_username": m.PreferredUsername, "locale": m.Locale, "address": m.Address,
+		"picture": m.Picture, "website": m.Website, "updated_at": m.UpdatedAt,
+	}
+	for k, v := range all {
+		if strings.TrimSpace(v) == "" {
+			delete(all, k)
+		}
+	}
+	return all
 }

@@ -10,9 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/canaille-go/canaille/oidc"
 	"github.com/canaille-go/canaille/store"
 )
 
@@ -305,6 +307,22 @@ func (v *validator) oidc() {
 	}
 	if o.JWT.Exp <= 0 {
 		v.add("CANAILLE_OIDC.JWT.EXP", "must be longer than 0 seconds, such as 3600")
+	}
+	switch o.AccessTokenFormat {
+	case "jwt", "opaque":
+	default:
+		v.add("CANAILLE_OIDC.ACCESS_TOKEN_FORMAT", "%s is not supported; use \"jwt\" or \"opaque\"", quoteShort(o.AccessTokenFormat))
+	}
+	if o.RefreshTokenLifetime <= 0 {
+		v.add("CANAILLE_OIDC.REFRESH_TOKEN_LIFETIME", "must be longer than 0 seconds, such as 2592000 (30 days)")
+	}
+	if o.AuthorizationCodeLifetime <= 0 || o.AuthorizationCodeLifetime.Duration() > 10*time.Minute {
+		v.add("CANAILLE_OIDC.AUTHORIZATION_CODE_LIFETIME", "must be between 1 and 600 seconds, such as 300")
+	}
+	for claim, src := range o.UserinfoMapping.Templates() {
+		if _, err := oidc.ParseTemplate(src); err != nil {
+			v.add("CANAILLE_OIDC.USERINFO_MAPPING."+strings.ToUpper(claim), "%v", err)
+		}
 	}
 	if o.EnableOIDC {
 		if o.JWT.PrivateKey == "" {

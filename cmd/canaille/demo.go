@@ -118,6 +118,7 @@ func runDemo(e *cmdEnv) error {
 			webURL = u.String() + "login"
 		}
 		root := cfg.LDAPServer.RootDN
+		issuer := cfg.Issuer()
 		fmt.Fprintf(e.stdout, `
 Canaille demo is running.
 
@@ -141,11 +142,12 @@ The data commands reach the running demo through its control socket:
 
 Emails (password recovery, registration) are printed here instead of sent.
 
-Not in this version yet: the OpenID Connect provider.
+OpenID Connect: point the relying party at the discovery document
+  %s/.well-known/openid-configuration
 
 Press Ctrl+C to stop.
 `, dir, kept, path, creds.admin, creds.user, creds.secret, webURL, ldapURL, root,
-			ldapURL, root, creds.admin, root, ldapURL, root, creds.user, path, path, path)
+			ldapURL, root, creds.admin, root, ldapURL, root, creds.user, path, path, path, issuer)
 		return nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/canaille-go/canaille/oidc"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,7 +63,7 @@ func baseURL(cfg *Config) (u *url.URL, explicit bool) {
 }
 
 // newWebApp builds the web interface of cfg over st.
-func newWebApp(cfg *Config, st webStore, mailer mail.Sender, log *slog.Logger) (*ui.App, error) {
+func newWebApp(cfg *Config, st webStore, mailer mail.Sender, provider *oidc.Provider, log *slog.Logger) (*ui.App, error) {
 	policy, err := cfg.ACLPolicy()
 	if err != nil {
 		return nil, err
@@ -91,7 +92,7 @@ func newWebApp(cfg *Config, st webStore, mailer mail.Sender, log *slog.Logger) (
 		PasswordPolicy:         cfg.PasswordPolicy(), Policy: policy,
 		InvitationExpiration: cfg.Canaille.InvitationExpiration.Duration(),
 		SessionLifetime:      cfg.PermanentSessionLifetime.Duration(),
-		Logger:               log, Version: versionString(),
+		Logger:               log, Version: versionString(), OIDC: provider,
 	}
 	if cfg.Canaille.EnableIntruderLockout {
 		l := store.DefaultLockout()

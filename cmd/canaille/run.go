@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/canaille-go/canaille/oidc"
 	"io"
 	"log/slog"
 	"os"
@@ -106,7 +107,18 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 		&cleaner{store: st, log: log, every: cleanInterval},
 	}
 	if cfg.HTTP.Listen != "" {
-		app, err := newWebApp(cfg, st, e.mailer, log)
+		var provider *oidc.Provider
+		if cfg.OIDC.EnableOIDC {
+			keys, err := newOIDCKeys(e.ctx, cfg, st, log)
+			if err != nil {
+				return err
+			}
+			if provider, err = newProvider(cfg, st, keys, log); err != nil {
+				return err
+			}
+			s.components = append(s.components, keys)
+		}
+		app, err := newWebApp(cfg, st, e.mailer, provider, log)
 		if err != nil {
 			return err
 		}
