@@ -50,9 +50,14 @@ func (c *client) GetRotatedHashes() [][]byte { return nil }
 
 func (c *client) GetRedirectURIs() []string { return c.c.RedirectURIs }
 
+// GetGrantTypes returns the registered grant types; the resource owner
+// password grant only when it was enabled for the client on purpose.
 func (c *client) GetGrantTypes() fosite.Arguments {
 	if len(c.c.GrantTypes) == 0 {
 		return fosite.Arguments{"authorization_code"}
+	}
+	if !c.c.AllowPasswordGrant && slices.Contains(c.c.GrantTypes, "password") {
+		return fosite.Arguments(slices.DeleteFunc(slices.Clone(c.c.GrantTypes), func(g string) bool { return g == "password" }))
 	}
 	return fosite.Arguments(c.c.GrantTypes)
 }

@@ -42,7 +42,7 @@ func (p *Provider) metadata() map[string]any {
 		"scopes_supported":                      supportedScopes,
 		"response_types_supported":              []string{"code", "id_token", "token id_token", "code id_token", "code token", "code id_token token", "token"},
 		"response_modes_supported":              []string{"query", "fragment", "form_post"},
-		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
+		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password"},
 		"token_endpoint_auth_methods_supported": authMethods,
 		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256", "ES256", "EdDSA"},
 		"revocation_endpoint_auth_methods_supported":       authMethods,
@@ -187,6 +187,28 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		}
 		sess.Subject = cid
 		sess.GetJWTClaims().(*jwt.JWTClaims).Subject = cid
+		setATExtra(sess, "client_id", cid)
+	case ar.GetGrantTypes().ExactOne("password"):
+		cl, _ := ar.GetClient().(*client)
+		if cl == nil || !cl.c.AllowPasswordGrant {
+			err := fosite.ErrUnauthorizedClient.WithHint("The resource owner password grant is not enabled for this client.")
+			p.logError(r, "token request refused", err)
+			p.fosite.WriteAccessError(ctx, w, ar, err)
+			return
+		}
+		u, err := p.st.GetUser(ctx, sess.UserID)
+		if err != nil || !p.mayUseOIDC(&u) {
+			err := fosite.ErrInvalidGrant.WithHint("The account may not sign in to applications.")
+			p.logError(r, "token request refused", err)
+			p.fosite.WriteAccessError(ctx, w, ar, err)
+			return
+		}
+		for _, s := range ar.GetRequestedScopes() {
+			ar.GrantScope(s)
+		}
+		sub := p.subject(&u)
+		sess.Login, sess.Subject = u.UserName, sub
+		sess.GetJWTClaims().(*jwt.JWTClaims).Subject = sub
 		setATExtra(sess, "client_id", cid)
 	case ar.GetGrantTypes().ExactOne("refresh_token"):
 		// The user may have been locked, deleted or lost use_oidc since.

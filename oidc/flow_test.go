@@ -10,6 +10,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -33,7 +34,7 @@ const alicePass = "correct horse battery"
 // holding the user alice and two clients: "app" (confidential, code +
 // refresh + client credentials) and "spa" (public, PKCE).
 type op struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	st       *bolt.Store
 	p        *oidc.Provider
@@ -45,7 +46,7 @@ type op struct {
 
 type opOption func(*oidc.Config)
 
-func newOP(t *testing.T, opts ...opOption) *op {
+func newOP(t testing.TB, opts ...opOption) *op {
 	t.Helper()
 	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
 	if err != nil {
@@ -142,7 +143,7 @@ func newOP(t *testing.T, opts ...opOption) *op {
 	return o
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -152,7 +153,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 // browser is a user agent with cookies that follows redirects on the
 // provider and stops at the first one leaving it.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	o    *op
 	c    *http.Client
 	last string // body of the last page
@@ -258,3 +259,5 @@ func (b *browser) authorize(authURL string, consent bool) *url.URL {
 	}
 	return loc
 }
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }

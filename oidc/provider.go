@@ -23,6 +23,7 @@ import (
 // Store is what the provider needs from a backend.
 type Store interface {
 	store.OIDCStore
+	Authenticate(ctx context.Context, userName, password string) (store.User, error)
 	GetUser(ctx context.Context, id string) (store.User, error)
 	GetUserByName(ctx context.Context, userName string) (store.User, error)
 	GetUserByEmail(ctx context.Context, email string) (store.User, error)
@@ -65,6 +66,9 @@ type Config struct {
 	Locales []string
 	// Policy decides who may use OpenID Connect (the use_oidc permission).
 	Policy *acl.Policy
+	// Lockout is the intruder lockout shared with the other sign-ins,
+	// applied to the resource owner password grant; nil disables it.
+	Lockout *store.LockoutPolicy
 	// HTTPClient sends back-channel logout notifications.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -124,7 +128,7 @@ func New(cfg Config, st Store) (*Provider, error) {
 		cfg.Claims = DefaultClaims()
 	}
 	p := &Provider{cfg: cfg, st: st, log: cfg.Logger, now: cfg.Now}
-	p.storage = &storage{st: st, now: func() time.Time { return cfg.Now().UTC() },
+	p.storage = &storage{st: st, lockout: cfg.Lockout, now: func() time.Time { return cfg.Now().UTC() },
 		codeLifetime: cfg.CodeLifetime, refreshLifetime: cfg.RefreshTokenLifetime}
 	p.cors = &corsOrigins{st: st}
 	p.fcfg = &fosite.Config{
@@ -170,6 +174,7 @@ func New(cfg Config, st Store) (*Provider, error) {
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2AuthorizeImplicitFactory,
 		compose.OAuth2ClientCredentialsGrantFactory,
+		compose.OAuth2ResourceOwnerPasswordCredentialsFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
 		compose.OpenIDConnectExplicitFactory,
 		compose.OpenIDConnectImplicitFactory,

@@ -99,3 +99,7 @@ func (s *Session) Clone() fosite.Session {
 	}
 	return deepcopy.Copy(s).(fosite.Session)
 }
+
+// SetSubject records the user the resource owner password grant
+// authenticated (fosite calls it with the store ID Authenticate returned).
+func (s *Session) SetSubject(userID string) { s.UserID = userID }

@@ -27,8 +27,9 @@ const (
 // signatures (the HMAC or JWS signature part, never a whole token); the
 // store keeps only their SHA-256, so the database holds nothing usable.
 type storage struct {
-	st  Store
-	now func() time.Time
+	st      Store
+	lockout *store.LockoutPolicy
+	now     func() time.Time
 	// codeLifetime and refreshLifetime apply when a session carries no
 	// expiry for them.
 	codeLifetime, refreshLifetime time.Duration
@@ -44,7 +45,30 @@ var (
 	_ oauth2.TokenRevocationStorage      = (*storage)(nil)
 	_ openid.OpenIDConnectRequestStorage = (*storage)(nil)
 	_ pkce.PKCERequestStorage            = (*storage)(nil)
+
+	_ oauth2.ResourceOwnerPasswordCredentialsGrantStorage = (*storage)(nil)
 )
+
+// Authenticate checks a user's password for the resource owner password
+// grant (only for clients allowed to use it). It honours the intruder
+// lockout as the sign-in page does, and returns the user's store ID.
+func (s *storage) Authenticate(ctx context.Context, name, secret string) (string, error) {
+	if s.lockout != nil {
+		if u, err := s.st.GetUserByName(ctx, name); err == nil {
+			if s.lockout.Wait(u.PasswordFailureTimestamps, s.now()) > 0 {
+				return "", fosite.ErrNotFound
+			}
+		}
+	}
+	u, err := s.st.Authenticate(ctx, name, secret)
+	if err != nil {
+		if errors.Is(err, store.ErrInvalidCredentials) || errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrNotFound) {
+			return "", fosite.ErrNotFound
+		}
+		return "", err
+	}
+	return u.ID, nil
+}
 
 // storedRequest is a fosite request as kept in a code or token record.
 type storedRequest struct {
@@ -161,7 +185,7 @@ func (s *storage) ClientAssertionJWTValid(context.Context, string) error { retur
 func (s *storage) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
 	err := s.st.MarkJTI(ctx, jti, exp)
 	if errors.Is(err, store.ErrExists) {
-		return fosite.ErrJTIKnown
+		return fosite.ErrInvalidClient.WithHint("This client assertion (its jti) was already used.")
 	}
 	return err
 }

@@ -187,8 +187,14 @@ func newProvider(cfg *Config, st webStore, keys *oidcKeys, log *slog.Logger) (*o
 	if err != nil {
 		return nil, err
 	}
+	var lockout *store.LockoutPolicy
+	if cfg.Canaille.EnableIntruderLockout {
+		l := store.DefaultLockout()
+		lockout = &l
+	}
 	return oidc.New(oidc.Config{
-		Issuer: issuer, Keys: keys.set, GlobalSecret: oidcSecret(cfg.SecretKey),
+		Lockout: lockout,
+		Issuer:  issuer, Keys: keys.set, GlobalSecret: oidcSecret(cfg.SecretKey),
 		AccessTokenLifetime: o.JWT.Exp.Duration(), IDTokenLifetime: o.JWT.Exp.Duration(),
 		RefreshTokenLifetime: o.RefreshTokenLifetime.Duration(), CodeLifetime: o.AuthorizationCodeLifetime.Duration(),
 		OpaqueAccessTokens: o.AccessTokenFormat == "opaque",
