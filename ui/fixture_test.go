@@ -84,9 +84,12 @@ func (s *syncBuffer) String() string {
 
 type option func(*ui.Config)
 
+// storeOption is an option that needs the fixture's store.
+type storeOption func(*bolt.Store, *ui.Config)
+
 func withoutMail() option { return func(c *ui.Config) { c.Mailer = nil } }
 
-func newFixture(t *testing.T, opts ...option) *fixture {
+func newFixture(t *testing.T, opts ...any) *fixture {
 	t.Helper()
 	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
 	if err != nil {
@@ -137,7 +140,16 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 		Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 	}
 	for _, o := range opts {
-		o(&cfg)
+		switch o := o.(type) {
+		case option:
+			o(&cfg)
+		case func(*ui.Config):
+			o(&cfg)
+		case storeOption:
+			o(st, &cfg)
+		default:
+			t.Fatalf("unknown fixture option %T", o)
+		}
 	}
 	f.app, err = ui.New(cfg, st)
 	if err != nil {

@@ -53,6 +53,14 @@ func TestRunServesWeb(t *testing.T) {
 	if r.StatusCode != 200 || !strings.Contains(body, "Sign in") || r.Header.Get("Strict-Transport-Security") == "" {
 		t.Errorf("/login: %d\n%s", r.StatusCode, body)
 	}
+	// The OpenID Connect provider is served with the installed key.
+	r, body = get("/.well-known/openid-configuration", "auth.example.org")
+	if r.StatusCode != 200 || !strings.Contains(body, `"issuer":"https://auth.example.org"`) || !strings.Contains(body, `"RS256"`) {
+		t.Errorf("discovery: %d\n%s", r.StatusCode, body)
+	}
+	if r, body = get("/oauth/jwks.json", "auth.example.org"); r.StatusCode != 200 || !strings.Contains(body, `"kty":"RSA"`) {
+		t.Errorf("jwks: %d\n%s", r.StatusCode, body)
+	}
 }
 
 func TestCheckSMTP(t *testing.T) {

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/canaille-go/canaille/store/bolt"
+	"github.com/canaille-go/canaille/store/password"
+)
+
+// TestSigningKeyRotation: replacing the key file makes the new key sign;
+// the old one is recorded as retired and still published, then removed
+// once retiredKeyLifetime has passed.
+func TestSigningKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := bolt.Config{Path: filepath.Join(dir, "c.db"), NoSync: true, Hasher: h}.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := DefaultConfig()
+	cfg.OIDC.JWT.PrivateKey = filepath.Join(dir, "private.pem")
+	write := func(alg string) {
+		priv, _, err := generateKeyPair(alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cfg.OIDC.JWT.PrivateKey, priv, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.OIDC.JWT.Alg = "ES256"
+	write("ES256")
+	k, err := newOIDCKeys(ctx, cfg, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := k.set.Current().ID
+
+	// A key file replaced with a different mtime is noticed.
+	write("ES256")
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(cfg.OIDC.JWT.PrivateKey, later, later)
+	if !k.changed() {
+		t.Fatal("the new key file went unnoticed")
+	}
+	if err := k.load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cur := k.set.Current().ID; cur == first {
+		t.Fatal("the new key does not sign")
+	}
+	if n := len(k.set.JWKS().Keys); n != 2 {
+		t.Fatalf("%d published keys, want the new and the retired one", n)
+	}
+	keys, _ := st.ListSigningKeys(ctx)
+	retired := 0
+	for _, sk := range keys {
+		if sk.ID == first && !sk.Retired.IsZero() {
+			retired++
+			// Pretend it retired long ago: the next load removes it.
+			sk.Retired = time.Now().Add(-retiredKeyLifetime - time.Hour)
+			if err := st.PutSigningKey(ctx, sk); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if retired != 1 {
+		t.Fatalf("the old key is not recorded as retired: %+v", keys)
+	}
+	if err := k.load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(k.set.JWKS().Keys); n != 1 {
+		t.Errorf("%d published keys after the retired one expired, want 1", n)
+	}
+
+	// A key that does not match ALG is refused, naming the setting.
+	write("EdDSA")
+	if err := k.load(ctx); err == nil {
+		t.Error("an EdDSA key was accepted for ES256")
+	}
+}
