@@ -467,3 +467,73 @@ func newHTTPServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String()
 }
+
+func TestUILocales(t *testing.T) {
+	o := newOP(t)
+	r := o.rp(t, "app", o.secret)
+	b := o.browser()
+	b.do(http.MethodGet, r.conf.AuthCodeURL("state-12345678", gooidc.Nonce("nonce-12345678"),
+		oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("ui_locales", "de fr-CA")), nil)
+	if !strings.Contains(b.last, `<html lang="fr">`) {
+		t.Fatalf("sign-in page not in French:\n%.300s", b.last)
+	}
+	f := b.hidden()
+	f.Set("login", "alice")
+	b.do(http.MethodPost, o.srv.URL+"/login", f)
+	if !strings.Contains(b.last, `<html lang="fr">`) {
+		t.Errorf("password page not in French:\n%.300s", b.last)
+	}
+	f = b.hidden()
+	f.Set("password", alicePass)
+	b.do(http.MethodPost, o.srv.URL+"/auth/password", f)
+	if !strings.Contains(b.last, `<html lang="fr">`) || !strings.Contains(b.last, "Autoriser") {
+		t.Errorf("consent page not in French:\n%.300s", b.last)
+	}
+}
+
+func TestSignedRequestObject(t *testing.T) {
+	o := newOP(t)
+	ctx := context.Background()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "jar", Algorithm: "ES256", Use: "sig"}}})
+	if _, err := o.st.CreateClient(ctx, store.Client{ID: "jar", RedirectURIs: []string{o.rpURL + "/jar"},
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: []string{"openid", "profile"},
+		RequestObjectSigningAlg: "ES256", JWKS: string(set), TokenEndpointAuthMethod: store.AuthMethodNone}); err != nil {
+		t.Fatal(err)
+	}
+	sign := func(k any, claims map[string]any) string {
+		sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: k, KeyID: "jar"}}, nil)
+		raw, _ := josejwt.Signed(sig).Claims(claims).CompactSerialize()
+		return raw
+	}
+	claims := map[string]any{"iss": "jar", "aud": o.srv.URL, "client_id": "jar", "response_type": "code",
+		"scope": "openid profile", "redirect_uri": o.rpURL + "/jar", "nonce": "nonce-from-jar",
+		"state": "state-from-jar", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
+	b := o.browser()
+	q := url.Values{"client_id": {"jar"}, "response_type": {"code"}, "scope": {"openid"}, "request": {sign(key, claims)}}
+	b.do(http.MethodGet, o.srv.URL+"/oauth/authorize?"+q.Encode(), nil)
+	if !strings.Contains(b.last, `name="login"`) {
+		t.Fatalf("a valid request object was refused:\n%.500s", b.last)
+	}
+	resp := b.login()
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil && !strings.Contains(b.last, "/oauth/consent") {
+		t.Fatalf("after sign-in: %d", resp.StatusCode)
+	}
+	if !strings.Contains(b.last, "/oauth/consent") {
+		t.Fatalf("no consent page for the request object's scopes:\n%.500s", b.last)
+	}
+	f := b.hidden()
+	f.Set("answer", "accept")
+	resp = b.do(http.MethodPost, o.srv.URL+"/oauth/consent", f)
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("state") != "state-from-jar" || loc.Query().Get("code") == "" {
+		t.Fatalf("the request object's parameters were not used: %q", resp.Header.Get("Location"))
+	}
+
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	q.Set("request", sign(other, claims))
+	resp = o.browser().do(http.MethodGet, o.srv.URL+"/oauth/authorize?"+q.Encode(), nil)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusBadRequest && !strings.Contains(loc, "error=invalid_request_object") {
+		t.Errorf("request object signed by another key: %d %q", resp.StatusCode, loc)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -176,6 +177,9 @@ func (a *App) language(c *ctx) string {
 	if l := a.i18n.supported(c.cookie(cookieLang)); l != "" {
 		return l
 	}
+	if l := a.uiLocales(c); l != "" {
+		return l
+	}
 	if a.cfg.Language != "" {
 		if l := a.i18n.supported(a.cfg.Language); l != "" {
 			return l
@@ -188,6 +192,31 @@ func (a *App) language(c *ctx) string {
 		}
 	}
 	return defaultLanguage.String()
+}
+
+// uiLocales returns the first supported language of the ui_locales of
+// the authorization request the user is signing in for (OpenID Connect
+// Core 3.1.2.1), or "".
+func (a *App) uiLocales(c *ctx) string {
+	next := c.r.URL.Query().Get("next")
+	if next == "" && c.r.URL.Path == "/auth/password" {
+		if st, ok := c.loginState(); ok {
+			next = st.Next
+		}
+	}
+	if !strings.HasPrefix(next, "/oauth/authorize?") {
+		return ""
+	}
+	q, err := url.ParseQuery(strings.TrimPrefix(next, "/oauth/authorize?"))
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Fields(q.Get("ui_locales")) {
+		if m := a.i18n.supported(l); m != "" {
+			return m
+		}
+	}
+	return ""
 }
 
 // setLanguage is the language menu: it remembers the choice in a cookie
