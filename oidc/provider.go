@@ -218,6 +218,8 @@ func (p *Provider) Routes() []Route {
 	add("/oauth/introspect", p.introspect, http.MethodPost)
 	add("/oauth/revoke", p.revoke, http.MethodPost)
 	add("/oauth/userinfo", p.userinfo, http.MethodGet, http.MethodPost)
+	add("/oauth/register", p.register, http.MethodPost)
+	add("/oauth/register/:client_id", p.registration, http.MethodGet, http.MethodPut, http.MethodDelete)
 	return rs
 }
 
