@@ -15,7 +15,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,7 +23,7 @@ import (
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/acl"
 	"github.com/canaille-go/canaille/store/bolt"
-	"github.com/canaille-go/canaille/store/password"
+	"github.com/canaille-go/canaille/store/bolt/bolttest"
 	"github.com/canaille-go/canaille/ui"
 )
 
@@ -48,17 +47,10 @@ type opOption func(*oidc.Config)
 
 func newOP(t testing.TB, opts ...opOption) *op {
 	t.Helper()
-	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := bolt.Config{Path: filepath.Join(t.TempDir(), "c.db"), Hasher: h, NoSync: true}.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := bolttest.Open(t, nil)
 	ctx := context.Background()
 	o := &op{t: t, st: st, secret: "app-secret-" + store.NewSecret()}
+	var err error
 	o.alice, err = st.CreateUser(ctx, store.User{UserName: "alice", GivenName: "Alice", FamilyName: "Liddell",
 		FormattedName: "Alice Liddell", Emails: []string{"alice@example.org"}, PhoneNumbers: []string{"+33 1 23 45 67 89"}})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,7 +21,7 @@ import (
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/acl"
 	"github.com/canaille-go/canaille/store/bolt"
-	"github.com/canaille-go/canaille/store/password"
+	"github.com/canaille-go/canaille/store/bolt/bolttest"
 	"github.com/canaille-go/canaille/ui"
 	"github.com/canaille-go/canaille/ui/mail"
 	"github.com/canaille-go/canaille/ui/mail/mailtest"
@@ -91,16 +90,8 @@ func withoutMail() option { return func(c *ui.Config) { c.Mailer = nil } }
 
 func newFixture(t *testing.T, opts ...any) *fixture {
 	t.Helper()
-	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	st, err := bolt.Config{Path: filepath.Join(t.TempDir(), "c.db"), Hasher: h, NoSync: true, Now: clk.now}.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := bolttest.Open(t, clk.now)
 	ctx := context.Background()
 	f := &fixture{t: t, st: st, users: map[string]store.User{}, clock: clk, logs: &syncBuffer{}}
 	for name, pw := range map[string]string{"admin": adminPass, "alice": alicePass, "bob": bobPass} {

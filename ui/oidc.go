@@ -230,11 +230,20 @@ func (a *App) showConsent(c *ctx, req *oidc.AuthorizeRequest, since time.Time) e
 	return nil
 }
 
+// openState decodes the sealed state of a consent or logout form into v;
+// when it is invalid or expired it shows an error page and returns false.
+func (c *ctx) openState(v any) bool {
+	if open(c.a.keys.login, c.form("state"), c.now, v) {
+		return true
+	}
+	c.render(http.StatusBadRequest, "error", map[string]any{"Status": http.StatusBadRequest, "Message": "consent_expired"})
+	return false
+}
+
 // consentSubmit is the answer of the consent page.
 func (a *App) consentSubmit(c *ctx) error {
 	var st pendingConsent
-	if !open(a.keys.login, c.form("state"), c.now, &st) {
-		c.render(http.StatusBadRequest, "error", map[string]any{"Status": http.StatusBadRequest, "Message": "consent_expired"})
+	if !c.openState(&st) {
 		return nil
 	}
 	if c.user == nil || c.user.ID != st.UserID || c.session.ID != st.SessionID {
@@ -427,8 +436,7 @@ func (a *App) endSession(c *ctx) error {
 // endSessionConfirm is the answer of the logout confirmation.
 func (a *App) endSessionConfirm(c *ctx) error {
 	var st pendingLogout
-	if !open(a.keys.login, c.form("state"), c.now, &st) {
-		c.render(http.StatusBadRequest, "error", map[string]any{"Status": http.StatusBadRequest, "Message": "consent_expired"})
+	if !c.openState(&st) {
 		return nil
 	}
 	if c.user != nil && c.user.ID == st.UserID && c.form("answer") == "logout" {

@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canaille-go/canaille/store/bolt"
-	"github.com/canaille-go/canaille/store/password"
+	"github.com/canaille-go/canaille/store/bolt/bolttest"
 )
 
 // TestSigningKeyRotation: replacing the key file makes the new key sign;
@@ -18,15 +17,7 @@ import (
 // once retiredKeyLifetime has passed.
 func TestSigningKeyRotation(t *testing.T) {
 	dir := t.TempDir()
-	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := bolt.Config{Path: filepath.Join(dir, "c.db"), NoSync: true, Hasher: h}.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := bolttest.Open(t, nil)
 	cfg := DefaultConfig()
 	cfg.OIDC.JWT.PrivateKey = filepath.Join(dir, "private.pem")
 	write := func(alg string) {
