@@ -37,6 +37,9 @@ type AuthorizeRequest struct {
 	MaxAge    int
 	UILocales []string
 	LoginHint string
+	// badRedirect marks a redirect URI fosite accepted but that is not
+	// registered exactly: errors must not go there.
+	badRedirect bool
 	// Query is the request as a query string (with prompt=login and
 	// prompt=select_account removed, so that it can be replayed after the
 	// user signed in again).
@@ -49,7 +52,7 @@ func (a *AuthorizeRequest) HasPrompt(p string) bool { return slices.Contains(a.P
 // Redirectable reports whether errors may be sent to the client's
 // redirect URI (otherwise the user must see an error page).
 func (a *AuthorizeRequest) Redirectable() bool {
-	return a != nil && a.ar != nil && a.ar.IsRedirectURIValid()
+	return a != nil && a.ar != nil && !a.badRedirect && a.ar.IsRedirectURIValid()
 }
 
 // ParseAuthorize validates an authorization request (GET or POST). On
@@ -67,6 +70,12 @@ func (p *Provider) ParseAuthorize(ctx context.Context, r *http.Request) (*Author
 		return a, err
 	}
 	form := ar.GetRequestForm()
+	// fosite lets a loopback redirect URI change its port (RFC 8252, for
+	// native apps); other clients must send a registered URI exactly.
+	if ru := form.Get("redirect_uri"); ru != "" && !slices.Contains(a.Client.RedirectURIs, ru) && a.Client.ApplicationType != "native" {
+		a.badRedirect = true
+		return a, fosite.ErrInvalidRequest.WithHint("The redirect_uri is not registered for this client.")
+	}
 	if len(ar.GetRequestedScopes()) == 0 && len(a.Client.Scope) > 0 {
 		ar.SetRequestedScopes(fosite.Arguments(a.Client.Scope))
 	}

@@ -26,6 +26,14 @@ func writeError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
+// What discovery advertises, and registration accepts.
+var (
+	responseTypesSupported = []string{"code", "id_token", "token", "id_token token", "code id_token",
+		"code token", "code id_token token"}
+	requestObjectAlgs   = []string{"RS256", "ES256", "none"}
+	clientAssertionAlgs = []string{"RS256", "ES256", "EdDSA"}
+)
+
 // metadata is the RFC 8414 document; discovery adds the OpenID fields.
 func (p *Provider) metadata() map[string]any {
 	authMethods := []string{store.AuthMethodBasic, store.AuthMethodPost, store.AuthMethodPrivateKeyJWT, store.AuthMethodNone}
@@ -40,11 +48,11 @@ func (p *Provider) metadata() map[string]any {
 		"userinfo_endpoint":                     p.absolute("/oauth/userinfo"),
 		"end_session_endpoint":                  p.absolute("/oauth/end_session"),
 		"scopes_supported":                      supportedScopes,
-		"response_types_supported":              []string{"code", "id_token", "token id_token", "code id_token", "code token", "code id_token token", "token"},
+		"response_types_supported":              responseTypesSupported,
 		"response_modes_supported":              []string{"query", "fragment", "form_post"},
 		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password"},
 		"token_endpoint_auth_methods_supported": authMethods,
-		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256", "ES256", "EdDSA"},
+		"token_endpoint_auth_signing_alg_values_supported": clientAssertionAlgs,
 		"revocation_endpoint_auth_methods_supported":       authMethods,
 		"introspection_endpoint_auth_methods_supported":    []string{store.AuthMethodBasic, store.AuthMethodPost, store.AuthMethodPrivateKeyJWT},
 		"code_challenge_methods_supported":                 []string{"S256"},
@@ -68,7 +76,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	m["subject_types_supported"] = []string{"public"}
 	m["id_token_signing_alg_values_supported"] = algs
 	m["userinfo_signing_alg_values_supported"] = algs
-	m["request_object_signing_alg_values_supported"] = []string{"RS256", "ES256", "none"}
+	m["request_object_signing_alg_values_supported"] = requestObjectAlgs
 	m["request_parameter_supported"] = true
 	m["request_uri_parameter_supported"] = true
 	m["require_request_uri_registration"] = true

@@ -537,3 +537,59 @@ func TestSignedRequestObject(t *testing.T) {
 		t.Errorf("request object signed by another key: %d %q", resp.StatusCode, loc)
 	}
 }
+
+// TestPromptCreate: prompt=create leads to the sign-up page, and the new
+// account comes back to the application.
+func TestPromptCreate(t *testing.T) {
+	o := newOP(t, func(c *oidc.Config) { c.EnableRegistration = true })
+	r := o.rp(t, "app", o.secret)
+	b := o.browser()
+	v := oauth2.GenerateVerifier()
+	b.do(http.MethodGet, r.conf.AuthCodeURL("state-12345678", gooidc.Nonce("nonce-12345678"),
+		oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("prompt", "create")), nil)
+	if !strings.Contains(b.last, `name="password_confirm"`) {
+		t.Fatalf("prompt=create did not show the sign-up page:\n%.500s", b.last)
+	}
+	f := b.hidden()
+	f.Set("user_name", "carol")
+	f.Set("email", "carol@example.org")
+	f.Set("password", "a long enough password")
+	f.Set("password_confirm", "a long enough password")
+	resp := b.do(http.MethodPost, o.srv.URL+"/register", f)
+	if strings.Contains(b.last, `action="/oauth/consent"`) {
+		f = b.hidden()
+		f.Set("answer", "accept")
+		resp = b.do(http.MethodPost, o.srv.URL+"/oauth/consent", f)
+	}
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("after sign-up: %d %q\n%.500s", resp.StatusCode, resp.Header.Get("Location"), b.last)
+	}
+	tok, err := r.conf.Exchange(context.Background(), loc.Query().Get("code"), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := r.ver.Verify(context.Background(), tok.Extra("id_token").(string))
+	if err != nil || idt.Subject != "carol" {
+		t.Errorf("new account's ID token: %v %v", idt, err)
+	}
+}
+
+// TestRedirectURIExact: a loopback redirect URI with another port is
+// refused for a web client (fosite would accept it, as RFC 8252 allows
+// for native applications).
+func TestRedirectURIExact(t *testing.T) {
+	o := newOP(t)
+	r := o.rp(t, "app", o.secret)
+	u, _ := url.Parse(o.rpURL)
+	c := r.conf
+	c.RedirectURL = "http://127.0.0.1:1/callback"
+	if u.Port() == "1" {
+		c.RedirectURL = "http://127.0.0.1:2/callback"
+	}
+	b := o.browser()
+	resp := b.do(http.MethodGet, c.AuthCodeURL("state-12345678", gooidc.Nonce("nonce-12345678"), oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), nil)
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+		t.Errorf("another port: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}

@@ -124,7 +124,7 @@ func newOP(t testing.TB, opts ...opOption) *op {
 	}
 	base, _ := url.Parse(issuer)
 	app2, err := ui.New(ui.Config{Name: "Example", BaseURL: base, CheckHost: true,
-		SecretKey: []byte(strings.Repeat("k", 32)), Policy: policy, OIDC: o.p,
+		SecretKey: []byte(strings.Repeat("k", 32)), Policy: policy, OIDC: o.p, EnableRegistration: cfg.EnableRegistration,
 		PasswordPolicy: store.PasswordPolicy{MinLength: 8, MaxLength: 100}, Logger: log}, st)
 	if err != nil {
 		t.Fatal(err)

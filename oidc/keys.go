@@ -162,16 +162,9 @@ func (ks *KeySet) Current() *Key { return ks.v.Load().current }
 // JWKS returns the public keys, the signing key first.
 func (ks *KeySet) JWKS() jose.JSONWebKeySet { return ks.v.Load().public }
 
-// Algorithms lists the algorithms of the published keys.
-func (ks *KeySet) Algorithms() []string {
-	var algs []string
-	for _, k := range ks.v.Load().all {
-		if !contains(algs, k.Algorithm) {
-			algs = append(algs, k.Algorithm)
-		}
-	}
-	return algs
-}
+// Algorithms lists the algorithms tokens are signed with: the current
+// key's (retired keys only verify).
+func (ks *KeySet) Algorithms() []string { return []string{ks.Current().Algorithm} }
 
 func (ks *KeySet) find(kid string) *Key {
 	all := ks.v.Load().all

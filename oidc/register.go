@@ -85,17 +85,12 @@ const (
 	regBindingClaim     = "client_binding"
 )
 
-// Values accepted for the algorithm metadata. The request object and client
-// assertion lists follow what discovery advertises.
+// Values accepted for the metadata; the algorithm and response type lists
+// are discovery's (endpoints.go).
 var (
-	regRequestObjectAlgs  = []string{"RS256", "ES256", "none"}
-	regClientAssertionAlg = []string{"RS256", "ES256", "EdDSA"}
 	// regGrantTypes can be registered by anybody; the other grant types the
 	// model knows (password, jwt-bearer) only by an administrator.
 	regGrantTypes = []string{"authorization_code", "implicit", "refresh_token", "client_credentials"}
-	// regResponseTypes are those of discovery, as sorted sets of words.
-	regResponseTypes = []string{"code", "id_token", "token", "id_token token", "code id_token",
-		"code token", "code id_token token"}
 )
 
 // ---- errors
@@ -105,10 +100,13 @@ type regFailure struct {
 	status      int
 	code, desc  string
 	bearerError bool // a WWW-Authenticate challenge goes with it
+	noToken     bool // the request had no token: a bare challenge
 }
 
 func (p *Provider) writeRegFailure(w http.ResponseWriter, f *regFailure) {
-	if f.bearerError {
+	if f.noToken {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+p.cfg.Issuer+`"`)
+	} else if f.bearerError {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+p.cfg.Issuer+`", error="`+f.code+
 			`", error_description="`+f.desc+`"`)
 	}
@@ -481,8 +479,8 @@ func (p *Provider) regCheckClient(ctx context.Context, c *store.Client, old *sto
 		words := strings.Fields(rt)
 		slices.Sort(words)
 		switch {
-		case !slices.Contains(regResponseTypes, strings.Join(words, " ")):
-			es.add(field, "must be one of "+strings.Join(regResponseTypes, ", "))
+		case !slices.Contains(responseTypesSupported, strings.Join(words, " ")):
+			es.add(field, "must be one of "+strings.Join(responseTypesSupported, ", "))
 		case withCode(words) && !grant("authorization_code"):
 			es.add(field, "needs the authorization_code grant type")
 		case withToken(words) && !grant("implicit"):
@@ -514,8 +512,8 @@ func (p *Provider) regCheckClient(ctx context.Context, c *store.Client, old *sto
 	if method == store.AuthMethodPrivateKeyJWT && c.JWKS == "" && c.JWKSURI == "" {
 		es.add("token_endpoint_auth_method", "private_key_jwt needs jwks or jwks_uri")
 	}
-	if a := c.TokenEndpointAuthSigningAlg; a != "" && !slices.Contains(regClientAssertionAlg, a) {
-		es.add("token_endpoint_auth_signing_alg", "must be one of "+strings.Join(regClientAssertionAlg, ", "))
+	if a := c.TokenEndpointAuthSigningAlg; a != "" && !slices.Contains(clientAssertionAlgs, a) {
+		es.add("token_endpoint_auth_signing_alg", "must be one of "+strings.Join(clientAssertionAlgs, ", "))
 	}
 	if method == store.AuthMethodPrivateKeyJWT && c.JWKS != "" && !es.has("jwks") {
 		alg := cmp.Or(c.TokenEndpointAuthSigningAlg, "RS256")
@@ -550,8 +548,8 @@ func (p *Provider) regCheckClient(ctx context.Context, c *store.Client, old *sto
 	if a := c.UserinfoSignedResponseAlg; a != "" && a != "none" && !slices.Contains(algs, a) {
 		es.add("userinfo_signed_response_alg", "must be none or one of "+strings.Join(algs, ", "))
 	}
-	if a := c.RequestObjectSigningAlg; a != "" && !slices.Contains(regRequestObjectAlgs, a) {
-		es.add("request_object_signing_alg", "must be one of "+strings.Join(regRequestObjectAlgs, ", "))
+	if a := c.RequestObjectSigningAlg; a != "" && !slices.Contains(requestObjectAlgs, a) {
+		es.add("request_object_signing_alg", "must be one of "+strings.Join(requestObjectAlgs, ", "))
 	}
 	if c.RequireSignedRequestObject && c.RequestObjectSigningAlg == "none" {
 		es.add("request_object_signing_alg", "must not be none when require_signed_request_object is set")
@@ -750,7 +748,10 @@ func (p *Provider) regBearer(r *http.Request, scope string) (string, jwt.MapClai
 	scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	raw = strings.TrimSpace(raw)
 	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
-		return "", nil, regInvalidToken("a bearer token is required")
+		// RFC 6750 3.1: no error code when no token was sent.
+		f := regInvalidToken("a bearer token is required")
+		f.noToken = true
+		return "", nil, f
 	}
 	if len(raw) > regMaxToken || strings.Count(raw, ".") != 2 {
 		return "", nil, regInvalidToken("the token is not a signed JWT")

@@ -260,6 +260,16 @@ func regWantInvalidToken(t *testing.T, r regResponse) {
 	}
 }
 
+// regWantNoToken: a request without a token gets a bare challenge (RFC
+// 6750 section 3.1: no error code when no token was sent).
+func regWantNoToken(t *testing.T, r regResponse) {
+	t.Helper()
+	regWantError(t, r, http.StatusUnauthorized, "invalid_token", "")
+	if wa := r.header.Get("WWW-Authenticate"); !strings.HasPrefix(wa, "Bearer realm=") || strings.Contains(wa, "error=") {
+		t.Fatalf("WWW-Authenticate %q", wa)
+	}
+}
+
 func TestRegisterOpen(t *testing.T) {
 	f := newRegFixture(t, true)
 	r := f.register("", regWebClient)
@@ -321,8 +331,8 @@ func TestRegisterOpen(t *testing.T) {
 
 func TestRegisterWithInitialAccessToken(t *testing.T) {
 	f := newRegFixture(t, false)
-	regWantInvalidToken(t, f.call(http.MethodPost, "/oauth/register", "", regWebClient))
-	if strings.Contains(f.call(http.MethodPost, "/oauth/register", "", regWebClient).header.Get("WWW-Authenticate"), "error_description=\"\"") {
+	regWantNoToken(t, f.call(http.MethodPost, "/oauth/register", "", regWebClient))
+	if strings.Contains(f.call(http.MethodPost, "/oauth/register", "garbage", regWebClient).header.Get("WWW-Authenticate"), "error_description=\"\"") {
 		t.Fatal("empty description")
 	}
 
@@ -758,7 +768,7 @@ func TestRegistrationManagement(t *testing.T) {
 
 	// Without a token, with a bad one, with another client's.
 	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
-		regWantInvalidToken(t, f.call(m, path, "", nil))
+		regWantNoToken(t, f.call(m, path, "", nil))
 		regWantInvalidToken(t, f.call(m, path, "garbage", nil))
 		regWantInvalidToken(t, f.call(m, path, iat, nil))
 		r := f.call(m, path, other.str("registration_access_token"), regWith(regWebClient, "client_id", id))

@@ -74,14 +74,17 @@ func (a *App) registerPage(c *ctx) error {
 	if !a.cfg.EnableRegistration {
 		return errDisabled
 	}
+	next := safeNext(c.r.URL.Query().Get("next"))
 	if c.user != nil {
-		return c.redirect(c.afterLogin(""))
+		return c.redirect(c.afterLogin(next))
 	}
+	f := newForm()
+	f.Values["next"] = next
 	if a.mailEnabled() {
-		c.render(http.StatusOK, "register-email", nil)
+		c.renderForm(http.StatusOK, "register-email", nil, f)
 		return nil
 	}
-	c.renderForm(http.StatusOK, "register", a.registerData(nil), nil)
+	c.renderForm(http.StatusOK, "register", a.registerData(nil), f)
 	return nil
 }
 
@@ -95,7 +98,7 @@ func (a *App) registerSubmit(c *ctx) error {
 	email := c.form("email")
 	if !validEmail(email) {
 		f := newForm()
-		f.Values["email"] = email
+		f.Values["email"], f.Values["next"] = email, safeNext(c.form("next"))
 		c.fieldError(f, "email", "error_email", "Value", email)
 		c.renderForm(http.StatusUnprocessableEntity, "register-email", nil, f)
 		return nil
@@ -113,8 +116,14 @@ func (a *App) registerSubmit(c *ctx) error {
 		c.security("registration refused", "reason", "too frequent")
 	default:
 		token := store.NewSecret()
+		var data map[string]string
+		if next := safeNext(c.form("next")); next != "" {
+			// The application the user came from, to go back to after
+			// the account is created (prompt=create).
+			data = map[string]string{"next": next}
+		}
 		if _, err := a.st.CreateTicket(ctx, store.Ticket{Kind: store.TicketRegistration, Token: token, Email: email,
-			Created: c.now, Expires: c.now.Add(a.cfg.InvitationExpiration)}); err != nil {
+			Data: data, Created: c.now, Expires: c.now.Add(a.cfg.InvitationExpiration)}); err != nil {
 			return err
 		}
 		c.security("registration link sent")
@@ -191,7 +200,7 @@ func (a *App) registerTokenSubmit(c *ctx) error {
 func (a *App) createAccount(c *ctx, t *store.Ticket) error {
 	ctx := c.r.Context()
 	f := newForm()
-	for _, k := range []string{"user_name", "given_name", "family_name", "email"} {
+	for _, k := range []string{"user_name", "given_name", "family_name", "email", "next"} {
 		f.Values[k] = c.form(k)
 	}
 	if t != nil {
@@ -283,6 +292,13 @@ func (a *App) createAccount(c *ctx, t *store.Ticket) error {
 		return err
 	}
 	c.flash("success", "register_welcome")
+	next := c.form("next")
+	if t != nil {
+		next = ticketData(t, "next")
+	}
+	if next = safeNext(next); next != "" {
+		return c.redirect(next)
+	}
 	return c.redirect("/profile/" + pathEscapeSegment(fresh.UserName))
 }
 
