@@ -137,7 +137,9 @@ type OIDCStore interface {
 	// ones included (the caller decides what a replay means).
 	GetAuthorizationCode(ctx context.Context, code string) (AuthorizationCode, error)
 	// UpdateAuthorizationCode runs fn on the code inside the transaction,
-	// e.g. to mark it used only if it was not used yet.
+	// e.g. to mark it used only if it was not used yet. fn may run more
+	// than once (a backend may retry the transaction): it must change
+	// nothing but the code it is given.
 	UpdateAuthorizationCode(ctx context.Context, id string, fn func(*AuthorizationCode) error) (AuthorizationCode, error)
 	DeleteAuthorizationCode(ctx context.Context, id string) error
 
@@ -149,6 +151,8 @@ type OIDCStore interface {
 	GetTokenByRefreshToken(ctx context.Context, refreshToken string) (Token, error)
 	// ListTokens returns matching tokens, most recent first.
 	ListTokens(ctx context.Context, q TokenQuery) ([]Token, error)
+	// UpdateToken runs fn on the token inside the transaction; as for
+	// UpdateAuthorizationCode, fn may run more than once.
 	UpdateToken(ctx context.Context, id string, fn func(*Token) error) (Token, error)
 	// RevokeTokens sets RevocationDate on every matching token not yet
 	// revoked and returns how many it changed.

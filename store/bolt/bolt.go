@@ -73,6 +73,8 @@ type Store struct {
 	log     *slog.Logger
 	hasher  *password.Hasher
 	decoded *decodeCache
+	// group coalesces the commits of concurrent OIDC writes (group.go).
+	group group
 }
 
 var (

@@ -234,7 +234,7 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, c store.Authorizati
 	}
 	rec := codeRecord{AuthorizationCode: c, CodeDigest: store.Digest(c.Code)}
 	rec.Code = ""
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.groupUpdate(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(bCodes).Get([]byte(c.ID)) != nil || tx.Bucket(bCodeValue).Get([]byte(rec.CodeDigest)) != nil {
 			return fmt.Errorf("bolt: authorization code: %w", store.ErrExists)
 		}
@@ -268,10 +268,12 @@ func (s *Store) GetAuthorizationCode(ctx context.Context, code string) (store.Au
 }
 
 // UpdateAuthorizationCode implements store.OIDCStore. The ID, value,
-// client and subject cannot change.
+// client and subject cannot change. The write may share its commit with
+// others (group.go): fn may be called more than once, and must only
+// change the code it is given.
 func (s *Store) UpdateAuthorizationCode(ctx context.Context, id string, fn func(*store.AuthorizationCode) error) (store.AuthorizationCode, error) {
 	var out store.AuthorizationCode
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.groupUpdate(ctx, func(tx *bbolt.Tx) error {
 		rec, err := getCode(tx, id)
 		if err != nil {
 			return err
@@ -376,7 +378,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (store.Token, er
 	}
 	rec.AccessToken, rec.RefreshToken = "", ""
 	t.AccessToken, t.RefreshToken = "", ""
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.groupUpdate(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(bTokens).Get([]byte(t.ID)) != nil ||
 			(rec.AccessDigest != "" && tx.Bucket(bTokenAccess).Get([]byte(rec.AccessDigest)) != nil) ||
 			(rec.RefreshDigest != "" && tx.Bucket(bTokenRefresh).Get([]byte(rec.RefreshDigest)) != nil) {
@@ -515,10 +517,12 @@ func (s *Store) ListTokens(ctx context.Context, q store.TokenQuery) ([]store.Tok
 }
 
 // UpdateToken implements store.OIDCStore. The ID, values, client, subject
-// and request ID cannot change.
+// and request ID cannot change. The write may share its commit with
+// others (group.go): fn may be called more than once, and must only
+// change the token it is given.
 func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*store.Token) error) (store.Token, error) {
 	var out store.Token
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.groupUpdate(ctx, func(tx *bbolt.Tx) error {
 		rec, err := getTokenRec(tx, id)
 		if err != nil {
 			return err

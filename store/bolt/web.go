@@ -375,7 +375,7 @@ func (s *Store) MarkJTI(ctx context.Context, jti string, exp time.Time) error {
 		return fmt.Errorf("bolt: mark jti: %w", store.ValidationErrors{{Field: "jti", Reason: "is required"}})
 	}
 	now := s.now()
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.groupUpdate(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bJTIs)
 		var old time.Time
 		if raw := b.Get([]byte(jti)); len(raw) == 8 {
