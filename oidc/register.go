@@ -683,6 +683,14 @@ func (p *Provider) regCheckSector(ctx context.Context, c *store.Client) string {
 // any number of clients with random identifiers. A positive lifetime sets
 // its expiry; zero makes it valid until the signing keys change.
 func (p *Provider) InitialAccessToken(clientID string, lifetime time.Duration) (string, error) {
+	return InitialAccessToken(p.cfg.Keys, p.cfg.Issuer, clientID, lifetime, p.now())
+}
+
+// InitialAccessToken mints, with the signing key of keys, an initial
+// access token of issuer for /oauth/register (the command line uses it
+// without a running provider). clientID, when not empty, is the client_id
+// the registration must create; a zero lifetime never expires.
+func InitialAccessToken(keys *KeySet, issuer, clientID string, lifetime time.Duration, now time.Time) (string, error) {
 	if lifetime < 0 {
 		return "", errors.New("oidc: the lifetime of an initial access token must not be negative")
 	}
@@ -698,10 +706,9 @@ func (p *Provider) InitialAccessToken(clientID string, lifetime time.Duration) (
 			}
 		}
 	}
-	now := p.now()
 	claims := jwt.MapClaims{
-		"iss":   p.cfg.Issuer,
-		"aud":   p.cfg.Issuer,
+		"iss":   issuer,
+		"aud":   issuer,
 		"scope": scopeClientRegister,
 		"iat":   now.Unix(),
 		"jti":   regRandom(16),
@@ -712,7 +719,7 @@ func (p *Provider) InitialAccessToken(clientID string, lifetime time.Duration) (
 	if lifetime > 0 {
 		claims["exp"] = now.Add(lifetime).Unix()
 	}
-	raw, _, err := p.idSign.Generate(context.Background(), claims, &jwt.Headers{})
+	raw, _, err := (&signer{keys: keys}).Generate(context.Background(), claims, &jwt.Headers{})
 	return raw, err
 }
 

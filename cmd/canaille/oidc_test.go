@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +83,38 @@ func TestSigningKeyRotation(t *testing.T) {
 	write("EdDSA")
 	if err := k.load(ctx); err == nil {
 		t.Error("an EdDSA key was accepted for ES256")
+	}
+}
+
+// TestRegistrationTokenCommand: a token printed by the command lets an
+// application register itself at the running server.
+func TestRegistrationTokenCommand(t *testing.T) {
+	te := newTestEnv(t)
+	te.install()
+	tok := strings.TrimSpace(te.ok("", "registration-token", "--client-id", "wiki", "--lifetime", "PT1H"))
+	te.fails(2, []string{"--lifetime"}, "registration-token", "--lifetime", "soon")
+	logs := te.startServer()
+	addr := webAddr(t, logs)
+	register := func(token string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/oauth/register",
+			strings.NewReader(`{"redirect_uris":["https://wiki.example.org/cb"],"client_name":"Wiki"}`))
+		req.Host = "auth.example.org"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := register(tok + "x"); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a tampered token: %d", r.StatusCode)
+	}
+	if r := register(tok); r.StatusCode != http.StatusCreated {
+		t.Fatalf("registration with the token: %d", r.StatusCode)
+	}
+	if out := te.ok("", "get", "client", "wiki"); !strings.Contains(out, `"client_name": "Wiki"`) && !strings.Contains(out, `"client_name":"Wiki"`) {
+		t.Errorf("registered client: %s", out)
 	}
 }
