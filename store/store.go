@@ -223,5 +223,6 @@ type Store interface {
 	Directory
 	DirectoryWriter
 	OIDCStore
+	AuditLog
 	Close() error
 }

@@ -120,7 +120,9 @@ var (
 	bTicketUser   = []byte("tickets_by_user")  // user\0id
 	bJTIs         = []byte("jtis")             // jti -> be64 expiry
 	bKeys         = []byte("signing_keys")
-	bExpiry       = []byte("expiry") // be64 unix nanos, kind, \0, id
+	bExpiry       = []byte("expiry")     // be64 unix nanos, kind, \0, id
+	bAudit        = []byte("audit")      // ID (hex unix nanos-random) -> event
+	bAuditUser    = []byte("audit_user") // user ID\0event ID -> nothing
 )
 
 var allBuckets = [][]byte{bMeta, bUsers, bUserName, bUserEmail, bUserUID, bPhotos,
@@ -128,7 +130,7 @@ var allBuckets = [][]byte{bMeta, bUsers, bUserName, bUserEmail, bUserUID, bPhoto
 	bClients, bCodes, bCodeValue, bCodeClient, bCodeSubject, bTokens, bTokenAccess,
 	bTokenRefresh, bTokenClient, bTokenSubject, bTokenRequest, bConsents,
 	bConsentKey, bConsentCli, bSessions, bSessionToken, bSessionUser, bTickets,
-	bTicketToken, bTicketUser, bJTIs, bKeys, bExpiry}
+	bTicketToken, bTicketUser, bJTIs, bKeys, bExpiry, bAudit, bAuditUser}
 
 var (
 	keyFormat  = []byte("format_version")

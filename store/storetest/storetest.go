@@ -62,6 +62,7 @@ func Run(t *testing.T, s Suite) {
 	t.Run("Expiry", func(t *testing.T) { RunExpiry(t, s) })
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrency(t, s) })
 	t.Run("Backup", func(t *testing.T) { RunBackup(t, s, nil) })
+	t.Run("Audit", func(t *testing.T) { RunAudit(t, s) })
 }
 
 // check stops the test when the suite itself is unusable.
