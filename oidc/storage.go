@@ -462,11 +462,13 @@ func (s *storage) revokeFamily(ctx context.Context, requestID, typ string) error
 	if requestID == "" {
 		return nil
 	}
-	ts, err := s.st.ListTokens(ctx, store.TokenQuery{RequestID: requestID})
+	// Only the active tokens: a refresh token family keeps every token it
+	// rotated through under one request ID until they expire.
+	now := s.now()
+	ts, err := s.st.ListTokens(ctx, store.TokenQuery{RequestID: requestID, Active: true, ActiveAt: now})
 	if err != nil {
 		return err
 	}
-	now := s.now()
 	for _, t := range ts {
 		if t.Type != typ || t.Revoked() {
 			continue

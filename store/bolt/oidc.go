@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -413,9 +414,33 @@ func tokenIndexes(rec *tokenRecord) []indexEntry {
 		out = append(out, indexEntry{bTokenSubject, pair(rec.Subject, id), nil})
 	}
 	if rec.RequestID != "" {
-		out = append(out, indexEntry{bTokenRequest, pair(rec.RequestID, id), nil})
+		out = append(out, indexEntry{bTokenRequest, pair(rec.RequestID, id), requestIndexValue(&rec.Token)})
 	}
 	return out
+}
+
+// revokedMark is the value of a tokens_by_request entry whose token is
+// revoked (nil: not revoked, or written before the mark existed). A
+// refresh token family gains two tokens at each rotation, all under one
+// request ID, and every rotation revokes the family's active access
+// tokens: with the mark, ListTokens of the active tokens of a request
+// skips the revoked ones without decoding them.
+var revokedMark = []byte{'r'}
+
+func requestIndexValue(t *store.Token) []byte {
+	if t.Revoked() {
+		return revokedMark
+	}
+	return nil
+}
+
+// markRevocation updates the tokens_by_request entry of t when its
+// revocation changed.
+func markRevocation(tx *bbolt.Tx, old, nu *store.Token) error {
+	if nu.RequestID == "" || old.Revoked() == nu.Revoked() {
+		return nil
+	}
+	return tx.Bucket(bTokenRequest).Put(pair(nu.RequestID, nu.ID), requestIndexValue(nu))
 }
 
 func deleteToken(tx *bbolt.Tx, id string) error {
@@ -471,6 +496,13 @@ func (s *Store) GetTokenByRefreshToken(ctx context.Context, v string) (store.Tok
 func matchingTokens(tx *bbolt.Tx, q store.TokenQuery) ([]tokenRecord, error) {
 	var ids []string
 	switch {
+	case q.RequestID != "" && q.Active:
+		scanPrefix(tx.Bucket(bTokenRequest), q.RequestID, func(id string, v []byte) error {
+			if !bytes.Equal(v, revokedMark) {
+				ids = append(ids, id)
+			}
+			return nil
+		})
 	case q.RequestID != "":
 		ids = seconds(tx.Bucket(bTokenRequest), q.RequestID)
 	case q.ClientID != "":
@@ -537,6 +569,9 @@ func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*store.Token
 		if err := moveExpiry(tx, kindToken, id, tokenEnd(&old), tokenEnd(&t)); err != nil {
 			return err
 		}
+		if err := markRevocation(tx, &old, &t); err != nil {
+			return err
+		}
 		rec.Token = t
 		out = t
 		return putJSON(tx, bTokens, id, rec)
@@ -557,7 +592,11 @@ func (s *Store) RevokeTokens(ctx context.Context, q store.TokenQuery, at time.Ti
 			if rec.Revoked() {
 				continue
 			}
+			old := rec.Token
 			rec.RevocationDate = at.UTC()
+			if err := markRevocation(tx, &old, &rec.Token); err != nil {
+				return err
+			}
 			if err := putJSON(tx, bTokens, rec.ID, rec); err != nil {
 				return err
 			}
