@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -15,6 +16,9 @@ import (
 // exists in every catalogue, and that the catalogues hold the same keys, so
 // that a page never shows a message ID.
 func TestCatalogues(t *testing.T) {
+	// A language's messages may be split over several files
+	// (users.fr.toml, fr.toml): the catalogue is their union, named as
+	// the language's main file.
 	cats := map[string]map[string]any{}
 	files, _ := filepath.Glob("locales/*.toml")
 	for _, f := range files {
@@ -22,7 +26,17 @@ func TestCatalogues(t *testing.T) {
 		if _, err := toml.DecodeFile(f, &m); err != nil {
 			t.Fatal(err)
 		}
-		cats[filepath.Base(f)] = m
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(f), ".toml"), ".")
+		name := parts[len(parts)-1] + ".toml"
+		if cats[name] == nil {
+			cats[name] = map[string]any{}
+		}
+		for k, v := range m {
+			if _, dup := cats[name][k]; dup {
+				t.Errorf("%s: %s is defined twice for this language", f, k)
+			}
+			cats[name][k] = v
+		}
 	}
 	if len(cats) < 2 {
 		t.Fatalf("catalogues: %v", files)

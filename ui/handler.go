@@ -71,6 +71,9 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request, p httprouter.Params,
 
 // fail renders err as an error page.
 func (a *App) fail(c *ctx, err error) {
+	if err == errRedirected {
+		return
+	}
 	var he *httpError
 	switch {
 	case errors.As(err, &he):

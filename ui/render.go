@@ -163,6 +163,23 @@ func (p *page) Can(perm string) bool {
 	return p.User != nil && p.c.rights.Can(acl.Permission(perm))
 }
 
+// Admin reports whether the user may see at least one administration
+// page (the menu is shown only then).
+func (p *page) Admin() bool {
+	if p.User == nil {
+		return false
+	}
+	for _, perm := range []acl.Permission{acl.ManageUsers, acl.ManageAllGroups, acl.ManageOwnGroups, acl.ManageOIDC} {
+		if p.c.rights.Can(perm) {
+			return true
+		}
+	}
+	return false
+}
+
+// OIDCEnabled reports whether the OpenID Connect provider is served.
+func (p *page) OIDCEnabled() bool { return p.c.a.cfg.OIDC != nil }
+
 // OIDC reports whether the OpenID Connect pages are served to this user.
 func (p *page) OIDC() bool {
 	return p.c.a.cfg.OIDC != nil && p.User != nil && p.c.rights.Can(acl.UseOIDC)

@@ -22,11 +22,13 @@ import (
 )
 
 // Store is what the web interface needs from a backend: the directory,
-// its writer, and store.OIDCStore (sessions, tickets, consents).
+// its writer, store.OIDCStore (sessions, tickets, consents, clients,
+// tokens) and the audit log.
 type Store interface {
 	store.Directory
 	store.DirectoryWriter
 	store.OIDCStore
+	store.AuditLog
 }
 
 // Config configures an App. The zero values of the durations take the
@@ -207,6 +209,7 @@ func New(cfg Config, st Store) (*App, error) {
 		})
 	})
 	a.routes()
+	a.adminRoutes()
 	a.handler = a.middleware(a.router)
 	if cfg.OIDC != nil {
 		cfg.OIDC.SetLocales(a.Languages())
