@@ -18,6 +18,9 @@ import (
 type decodeCache struct {
 	mu sync.RWMutex
 	m  map[string]cachedUser
+	// summaries are the listing keys of every user, for ListUsersPage
+	// (userpage.go); validated against the stored bytes in the same way.
+	summaries userSummaries
 }
 
 type cachedUser struct {

@@ -55,6 +55,7 @@ const maxExhaustRange = 200
 func Run(t *testing.T, s Suite) {
 	s.check(t)
 	t.Run("Users", func(t *testing.T) { RunUsers(t, s) })
+	t.Run("UserPages", func(t *testing.T) { RunUserPages(t, s) })
 	t.Run("Groups", func(t *testing.T) { RunGroups(t, s) })
 	t.Run("Authenticate", func(t *testing.T) { RunAuthenticate(t, s) })
 	t.Run("Import", func(t *testing.T) { RunImport(t, s) })
