@@ -10,14 +10,16 @@ import (
 	"time"
 
 	"github.com/canaille-go/canaille/store/bolt"
+	"github.com/canaille-go/canaille/ui"
 )
 
 var cmdClean = &command{
 	name: "clean", data: true,
 	summary: "delete expired tokens, codes, sessions and invitations",
 	help: `Deletes the authorization codes, tokens, sessions, tickets (invitations,
-password resets, email confirmations) and JWT IDs that have expired. A
-running server does this every 10 minutes; this command does it now.`,
+password resets, email confirmations) and JWT IDs that have expired, and
+the audit log's events older than 400 days. A running server does this
+every 10 minutes; this command does it now.`,
 	run: func(e *cmdEnv) error {
 		if _, err := e.parse(e.flags(), 0, 0); err != nil {
 			return err
@@ -32,6 +34,11 @@ running server does this every 10 minutes; this command does it now.`,
 		}
 		fmt.Fprintf(e.stdout, "deleted %d expired objects: %d authorization codes, %d tokens, %d sessions, %d tickets, %d JWT IDs\n",
 			rep.Total(), rep.AuthorizationCodes, rep.Tokens, rep.Sessions, rep.Tickets, rep.JTIs)
+		n, err := st.DeleteAuditBefore(e.ctx, time.Now().Add(-ui.AuditRetention))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "deleted %d audit events older than %d days\n", n, ui.AuditRetentionDays)
 		return nil
 	},
 }

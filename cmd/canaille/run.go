@@ -15,6 +15,7 @@ import (
 
 	"github.com/canaille-go/canaille/ldapserver"
 	"github.com/canaille-go/canaille/store/bolt"
+	"github.com/canaille-go/canaille/ui"
 )
 
 var cmdRun = &command{
@@ -24,7 +25,8 @@ var cmdRun = &command{
 shuts down gracefully. While it runs, the data commands (create, get, set,
 delete, clean, import, export, backup) reach it through its control socket
 (CANAILLE_BOLT.CONTROL_SOCKET). Expired codes, tokens, sessions and tickets
-are cleaned every 10 minutes.
+are cleaned every 10 minutes, and so are the audit log's events older than
+400 days.
 
 It serves the web interface on CANAILLE_HTTP.LISTEN (sign-in, profiles,
 password recovery, registration; /healthz for probes) and LDAP
@@ -234,6 +236,11 @@ func (c *cleaner) clean() {
 	if rep.Total() > 0 {
 		c.log.Info("cleaned expired objects", "codes", rep.AuthorizationCodes, "tokens", rep.Tokens,
 			"sessions", rep.Sessions, "tickets", rep.Tickets, "jtis", rep.JTIs)
+	}
+	if n, err := c.store.DeleteAuditBefore(ctx, time.Now().Add(-ui.AuditRetention)); err != nil {
+		c.log.Error("cleaning the audit log", "error", err)
+	} else if n > 0 {
+		c.log.Info("cleaned the audit log", "events", n, "retention_days", ui.AuditRetentionDays)
 	}
 }
 
