@@ -101,6 +101,9 @@ type regFailure struct {
 	code, desc  string
 	bearerError bool // a WWW-Authenticate challenge goes with it
 	noToken     bool // the request had no token: a bare challenge
+	// fields are the problems one by one, for a metadata failure
+	// (validate_client.go shows them beside the fields of a form).
+	fields []store.ValidationError
 }
 
 func (p *Provider) writeRegFailure(w http.ResponseWriter, f *regFailure) {
@@ -122,7 +125,8 @@ func regInvalidMetadata(field, reason string) *regFailure {
 	if regRedirectField(field) {
 		code = "invalid_redirect_uri"
 	}
-	return &regFailure{status: http.StatusBadRequest, code: code, desc: field + ": " + reason}
+	return &regFailure{status: http.StatusBadRequest, code: code, desc: field + ": " + reason,
+		fields: []store.ValidationError{{Field: field, Reason: reason}}}
 }
 
 func regRedirectField(field string) bool {
@@ -170,6 +174,7 @@ func (es regErrs) failure() *regFailure {
 	}
 	f := regInvalidMetadata(sorted[0].Field, "")
 	f.desc = strings.Join(parts, "; ")
+	f.fields = sorted
 	return f
 }
 
