@@ -51,10 +51,15 @@ type auditRow struct {
 	Action   string // the action in words (the code when unknown)
 	Kind     string // target kind in words
 	Target   string
-	// TargetURL filters the log on the user acted upon.
+	// TargetURL filters the log on the user acted upon, when the target
+	// is that user.
 	TargetURL string
-	Details   []auditDetail
-	Address   string
+	// Concerns names the user concerned by an action on something else
+	// (the member added to a group), "" when that user no longer exists;
+	// ConcernsURL filters the log on them.
+	Concerns, ConcernsURL string
+	Details               []auditDetail
+	Address               string
 }
 
 type auditDetail struct{ Key, Value string }
@@ -161,8 +166,9 @@ func (a *App) auditPage(c *ctx) error {
 			events = events[:auditPageSize]
 			data["Older"] = flt.url(events[len(events)-1].ID)
 		}
+		names := map[string]string{} // user ID → name, for this page
 		for _, e := range events {
-			rows = append(rows, a.auditRow(c, e))
+			rows = append(rows, a.auditRow(c, e, names))
 		}
 	}
 	if query.Before != "" {
@@ -175,8 +181,9 @@ func (a *App) auditPage(c *ctx) error {
 	return nil
 }
 
-// auditRow puts an event into words, in the page's language.
-func (a *App) auditRow(c *ctx, e store.AuditEvent) auditRow {
+// auditRow puts an event into words, in the page's language; names
+// caches the user names it looks up.
+func (a *App) auditRow(c *ctx, e store.AuditEvent, names map[string]string) auditRow {
 	t := e.Time.Local()
 	r := auditRow{ID: e.ID, Time: t.Format("2006-01-02 15:04:05 MST"), ISOTime: e.Time.UTC().Format(time.RFC3339),
 		Actor: e.Actor, Code: e.Action, Action: e.Action, Target: e.Target, Kind: e.TargetKind, Address: e.RemoteAddr}
@@ -192,8 +199,22 @@ func (a *App) auditRow(c *ctx, e store.AuditEvent) auditRow {
 		}
 		r.ActorURL = auditFilter{UID: e.ActorID}.url("")
 	}
-	if e.TargetUserID != "" {
+	switch {
+	case e.TargetUserID == "":
+	case e.TargetKind == "user" || e.TargetKind == "":
 		r.TargetURL = auditFilter{UID: e.TargetUserID}.url("")
+	default:
+		r.ConcernsURL = auditFilter{UID: e.TargetUserID}.url("")
+		name, ok := names[e.TargetUserID]
+		if !ok {
+			if e.TargetUserID == e.ActorID {
+				name = e.Actor
+			} else if u, err := a.st.GetUser(c.r.Context(), e.TargetUserID); err == nil {
+				name = u.UserName
+			}
+			names[e.TargetUserID] = name
+		}
+		r.Concerns = name
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 		r.Details = append(r.Details, auditDetail{Key: k, Value: e.Details[k]})

@@ -74,8 +74,10 @@ func TestAdminAuditLog(t *testing.T) {
 	if strings.Contains(b.last, "<b>x</b>") {
 		t.Error("a target is not escaped")
 	}
-	// Actors and users acted upon lead to their events.
-	contains(t, b.last, `href="/admin/audit?uid=`+alice.ID+`"`, `href="/admin/audit?uid=`+bob.ID+`"`)
+	// Actors and users acted upon lead to their events; an action on a
+	// group names the user it concerns.
+	contains(t, b.last, `href="/admin/audit?uid=`+alice.ID+`"`, `href="/admin/audit?uid=`+bob.ID+`"`,
+		`<span class="chip">group</span> staff<small class="audit-concerns">concerns <a href="/admin/audit?uid=`+bob.ID+`">bob</a></small>`)
 
 	// In French.
 	b.getLang("/admin/audit", "fr")
@@ -140,6 +142,12 @@ func TestAdminAuditLog(t *testing.T) {
 		}
 	}
 	contains(t, b.last, "This date is before the start date.")
+
+	// An action on a group concerning a deleted user says so.
+	f.appendAudit(store.AuditEvent{Time: day(-2), ActorID: admin.ID, Actor: "admin", Action: "group.member_remove",
+		TargetKind: "group", Target: "staff", TargetUserID: "carol-id"})
+	b.get("/admin/audit?uid=carol-id")
+	contains(t, b.last, `concerns <a href="/admin/audit?uid=carol-id">a deleted user</a>`, "Removed a member from the group")
 }
 
 // The log is read a page at a time, through the Before cursor, with the

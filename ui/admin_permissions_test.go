@@ -106,11 +106,11 @@ func TestPermissionsPageDefaults(t *testing.T) {
 	}
 	// bob, seen by the administrator: ADMIN does not apply, and why.
 	contains(t, admin.last, "What bob may do on this server", "1 other section does not apply",
-		`<code>groups = &#34;admins&#34;</code> <span class="no" title="false for this user">✗</span>`,
+		`<code>groups = &#34;admins&#34;</code> <span class="right-no" title="false for this user">✗</span>`,
 		`href="/admin/audit?uid=`+f.users["bob"].ID+`"`)
 	admin.get("/profile/admin/permissions")
 	contains(t, admin.last, `<article class="rights-section applies" id="section-ADMIN">`,
-		`<code>groups = &#34;admins&#34;</code> <span class="yes" title="true for this user">✓</span>`,
+		`<code>groups = &#34;admins&#34;</code> <span class="right-yes" title="true for this user">✓</span>`, "For this user:",
 		"Act as another user", "ADMIN, DEFAULT")
 	expect(t, admin.get("/profile/nobody/permissions"), http.StatusNotFound, "")
 
@@ -144,9 +144,9 @@ func TestPermissionsPageConfiguredPolicy(t *testing.T) {
 		if name == "alice" {
 			body := html.UnescapeString(admin.last)
 			contains(t, body, `(groups = "staff" and user_name = "alice") or user_name = "root"`,
-				`<code>groups = "staff"</code> <span class="yes" title="true for this user">✓</span> <em>and</em> <code>user_name = "alice"</code> <span class="yes"`,
-				`<em>or</em> <code>user_name = "root"</code> <span class="no"`,
-				`<code>user_name in ("admin", "carol")</code> <span class="no"`, "1 other section does not apply")
+				`<code>groups = "staff"</code> <span class="right-yes" title="true for this user">✓</span> <em>and</em> <code>user_name = "alice"</code> <span class="right-yes"`,
+				`<em>or</em> <code>user_name = "root"</code> <span class="right-no"`,
+				`<code>user_name in ("admin", "carol")</code> <span class="right-no"`, "1 other section does not apply")
 		}
 		if name == "bob" {
 			contains(t, admin.last, "STAFF", "MANAGERS")
