@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/acl"
+	"github.com/canaille-go/canaille/ui/mail"
 )
 
 // The mail page (/admin/mail) sends a test email and previews every email
@@ -50,8 +52,8 @@ func (a *App) mailAdminData(c *ctx, result map[string]any) (map[string]any, erro
 		lang = l
 	}
 	var kinds []mailTemplateInfo
-	for _, k := range mailKinds {
-		m, err := a.composeMail(a.sampleMail(k, lang))
+	for _, k := range a.previewKinds() {
+		m, err := a.sampleMessage(k, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -63,8 +65,8 @@ func (a *App) mailAdminData(c *ctx, result map[string]any) (map[string]any, erro
 		"PreviewLang": lang,
 		"Languages":   a.i18n.options(lang),
 	}
-	if k := c.r.URL.Query().Get("template"); slices.Contains(mailKinds, k) {
-		m, err := a.composeMail(a.sampleMail(k, lang))
+	if k := c.r.URL.Query().Get("template"); slices.Contains(a.previewKinds(), k) {
+		m, err := a.sampleMessage(k, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -168,14 +170,14 @@ func (a *App) mailPreview(c *ctx) error {
 	}
 	file := c.p.ByName("file")
 	kind, ext, _ := strings.Cut(file, ".")
-	if !slices.Contains(mailKinds, kind) || (ext != "html" && ext != "txt") {
+	if !slices.Contains(a.previewKinds(), kind) || (ext != "html" && ext != "txt") {
 		return errNotFound
 	}
 	lang := c.lang
 	if l := a.i18n.supported(c.r.URL.Query().Get("lang")); l != "" {
 		lang = l
 	}
-	m, err := a.composeMail(a.sampleMail(kind, lang))
+	m, err := a.sampleMessage(kind, lang)
 	if err != nil {
 		return err
 	}
@@ -194,6 +196,33 @@ func (a *App) mailPreview(c *ctx) error {
 	c.w.WriteHeader(http.StatusOK)
 	_, _ = c.w.Write([]byte(body))
 	return nil
+}
+
+// mailSamples are the emails composed outside mailKinds (each with
+// templates/mail/KIND.txt and .html and a message "admin_mail_kind_KIND"
+// describing it): the file that sends one registers, from an init
+// function, a function composing it with sample values in a language, so
+// that the mail page previews it too.
+var mailSamples = map[string]func(a *App, lang string) (mail.Message, error){}
+
+// previewKinds lists the emails the mail page previews: mailKinds, then
+// the registered samples by name.
+func (a *App) previewKinds() []string {
+	kinds := slices.Clone(mailKinds)
+	for _, k := range slices.Sorted(maps.Keys(mailSamples)) {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+// sampleMessage composes an email of kind with sample values.
+func (a *App) sampleMessage(kind, lang string) (mail.Message, error) {
+	if slices.Contains(mailKinds, kind) {
+		return a.composeMail(a.sampleMail(kind, lang))
+	}
+	return mailSamples[kind](a, lang)
 }
 
 // sampleMail is an email of kind with made-up values, as a recipient

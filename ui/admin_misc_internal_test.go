@@ -8,6 +8,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/canaille-go/canaille/store/acl"
+	"github.com/canaille-go/canaille/ui/mail"
 )
 
 // The administration tools build some message IDs at run time (action
@@ -61,5 +62,23 @@ func TestAdminMiscMessages(t *testing.T) {
 	}
 	if auditMessageID("something.else") != "" || !strings.HasPrefix(auditMessageID("user.create"), "admin_audit_action_user_create") {
 		t.Error("auditMessageID")
+	}
+}
+
+// An email composed outside mailKinds is previewed once its sender
+// registers a sample.
+func TestAdminMailSamplesRegistered(t *testing.T) {
+	mailSamples["zz_sample"] = func(a *App, lang string) (mail.Message, error) {
+		return mail.Message{Subject: "Sample " + lang, Text: "text " + lang, HTML: "<p>html " + lang + "</p>"}, nil
+	}
+	defer delete(mailSamples, "zz_sample")
+	a := &App{}
+	kinds := a.previewKinds()
+	if len(kinds) != len(mailKinds)+1 || kinds[len(kinds)-1] != "zz_sample" {
+		t.Fatalf("previewKinds = %v", kinds)
+	}
+	m, err := a.sampleMessage("zz_sample", "fr")
+	if err != nil || m.Subject != "Sample fr" {
+		t.Fatalf("sampleMessage = %+v, %v", m, err)
 	}
 }
