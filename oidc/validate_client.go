@@ -2,8 +2,10 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/canaille-go/canaille/store"
 )
@@ -43,6 +45,23 @@ func RequestObjectAlgorithms() []string { return slices.Clone(requestObjectAlgs)
 // It returns nil, or a store.ValidationErrors naming each field at fault
 // ("redirect_uris[1]", "grant_types", …). c.ID must be set.
 func (p *Provider) CheckClient(ctx context.Context, c *store.Client) error {
+	var es store.ValidationErrors
+	for name, v := range clientTexts(c) {
+		if r := regText(v); r != "" {
+			es = append(es, &store.ValidationError{Field: name, Reason: r})
+		}
+	}
+	if c.JWKS != "" {
+		jwks, reason := regParseJWKS(json.RawMessage(c.JWKS))
+		if reason != "" {
+			es = append(es, &store.ValidationError{Field: "jwks", Reason: reason})
+		} else {
+			c.JWKS = jwks
+		}
+	}
+	if len(es) > 0 {
+		return es
+	}
 	admin := &store.Client{GrantTypes: []string{"authorization_code", "refresh_token", "implicit",
 		"client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
 		Scope: slices.Clone(c.Scope)}
@@ -50,7 +69,6 @@ func (p *Provider) CheckClient(ctx context.Context, c *store.Client) error {
 	if f == nil {
 		return nil
 	}
-	var es store.ValidationErrors
 	for _, e := range f.fields {
 		es = append(es, &store.ValidationError{Field: e.Field, Reason: e.Reason})
 	}
@@ -58,6 +76,24 @@ func (p *Provider) CheckClient(ctx context.Context, c *store.Client) error {
 		es = append(es, &store.ValidationError{Field: "client", Reason: f.desc})
 	}
 	return es
+}
+
+// clientTexts are the text values of c, by field name (list entries as
+// "name[i]").
+func clientTexts(c *store.Client) map[string]string {
+	m := map[string]string{"client_name": c.ClientName, "description": c.Description, "client_uri": c.ClientURI,
+		"logo_uri": c.LogoURI, "tos_uri": c.TOSURI, "policy_uri": c.PolicyURI, "jwks_uri": c.JWKSURI,
+		"sector_identifier_uri": c.SectorIdentifierURI, "subject_type": c.SubjectType, "software_id": c.SoftwareID,
+		"software_version": c.SoftwareVersion, "application_type": c.ApplicationType,
+		"initiate_login_uri": c.InitiateLoginURI, "backchannel_logout_uri": c.BackchannelLogoutURI}
+	for name, list := range map[string][]string{"redirect_uris": c.RedirectURIs, "post_logout_redirect_uris": c.PostLogoutRedirectURIs,
+		"contacts": c.Contacts, "request_uris": c.RequestURIs, "scope": c.Scope, "audience": c.Audience,
+		"default_acr_values": c.DefaultACRValues, "grant_types": c.GrantTypes, "response_types": c.ResponseTypes} {
+		for i, v := range list {
+			m[name+"["+strconv.Itoa(i)+"]"] = v
+		}
+	}
+	return m
 }
 
 // ClientChanged tells the provider that a client was created, changed or
