@@ -305,7 +305,7 @@ func TestClientEdit(t *testing.T) {
 	}
 	admin.get("/admin/client/edit/app")
 	expect(t, admin.post("/admin/client/edit/app", url.Values{"action": {"delete"}}), http.StatusOK, "")
-	contains(t, admin.last, "Delete Wiki?", "1 consent(s) and 1 active token(s)")
+	contains(t, admin.last, "Delete Wiki?", "Consents deleted with the application: 1. Active tokens deleted with it: 1.")
 	if _, err := f.st.GetClient(ctx, "app"); err != nil {
 		t.Fatal("deleted before the confirmation")
 	}
@@ -457,7 +457,7 @@ func TestTokens(t *testing.T) {
 		t.Errorf("audit %+v", e)
 	}
 	admin.get("/admin/token/" + active.ID)
-	contains(t, admin.last, "revoked", "Revoked.")
+	contains(t, admin.last, "revoked", "The token is revoked.")
 	if strings.Contains(admin.last, `value="revoke"`) {
 		t.Error("a revoked token offers revocation")
 	}
