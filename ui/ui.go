@@ -94,6 +94,11 @@ type Config struct {
 	// Mailer sends emails; nil disables every feature that needs mail.
 	Mailer mail.Sender
 
+	// LDAPRootDN and LDAPURL describe the built-in LDAP server (ROOT_DN,
+	// and ldap://HOST:PORT as clients reach it), for the bind DN and the
+	// sample command shown with LDAP service accounts; "" when not served.
+	LDAPRootDN, LDAPURL string
+
 	// OIDC is the OpenID Connect provider whose pages (authorization,
 	// consent, logout) and endpoints the App serves; nil disables them.
 	OIDC *oidc.Provider
