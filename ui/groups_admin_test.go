@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/canaille-go/canaille/ldapserver"
 	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/acl"
 	"github.com/canaille-go/canaille/ui"
@@ -398,5 +401,62 @@ func TestGroupsPaging(t *testing.T) {
 	contains(t, admin.last, "team-ba")
 	if strings.Contains(admin.last, ">staff<") {
 		t.Error("search ignored")
+	}
+}
+
+// TestGroupEmptyServedByLDAP: a group created empty in the pages is an
+// entry of the LDAP server, without member until one is added.
+func TestGroupEmptyServedByLDAP(t *testing.T) {
+	f := newFixture(t)
+	admin := f.browser()
+	admin.login("admin", adminPass)
+	admin.get("/groups/add")
+	expect(t, admin.post("/groups/add", url.Values{"display_name": {"empty"}, "description": {"Nobody yet"}}), http.StatusSeeOther, "")
+	g := f.gaGroup("empty")
+
+	const root = "dc=example,dc=org"
+	policy, err := acl.Compile(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ldapserver.New(ldapserver.Config{Listen: "127.0.0.1:0", RootDN: root, SizeLimit: 100,
+		Secret: []byte(strings.Repeat("s", 32)), PasswordPolicy: store.PasswordPolicy{MinLength: 8, MaxLength: 100}}, f.st, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	c, err := ldap.DialURL("ldap://" + srv.Addrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Bind("uid=admin,ou=users,"+root, adminPass); err != nil {
+		t.Fatal(err)
+	}
+	read := func() *ldap.Entry {
+		t.Helper()
+		res, err := c.Search(ldap.NewSearchRequest("cn=empty,ou=groups,"+root, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
+			0, 0, false, "(objectClass=groupOfNames)", []string{"*"}, nil))
+		if err != nil || len(res.Entries) != 1 {
+			t.Fatalf("search: %v %v", res, err)
+		}
+		return res.Entries[0]
+	}
+	e := read()
+	if len(e.GetAttributeValues("member")) != 0 || e.GetAttributeValue("description") != "Nobody yet" ||
+		e.GetAttributeValue("owner") != "uid=admin,ou=users,"+root || e.GetAttributeValue("gidNumber") != gaItoa(g.GIDNumber) {
+		t.Fatalf("entry %v", e.Attributes)
+	}
+	admin.get("/groups/edit/" + g.ID)
+	admin.post("/groups/edit/"+g.ID, url.Values{"action": {"add_member"}, "user": {f.users["alice"].ID}})
+	if got := read().GetAttributeValues("member"); len(got) != 1 || got[0] != "uid=alice,ou=users,"+root {
+		t.Fatalf("members %v", got)
 	}
 }
