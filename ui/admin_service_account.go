@@ -294,13 +294,9 @@ func (a *App) serviceAccountResult(u *store.User, g *store.Group, pw string) map
 	d := map[string]any{"Target": u, "Group": g, "Password": pw, "Granted": rights.Can(acl.LDAPRead), "Extra": extra,
 		"Granting": granting, "RootDN": a.cfg.LDAPRootDN,
 		"SettingsURL": "/profile/" + pathEscapeSegment(u.UserName) + "/settings"}
-	if root := a.cfg.LDAPRootDN; root != "" {
+	if root, host := a.cfg.LDAPRootDN, a.cfg.LDAPURL; root != "" && host != "" {
 		bind := "uid=" + u.UserName + ",ou=users," + root
 		d["BindDN"] = bind
-		host := a.cfg.LDAPURL
-		if host == "" {
-			host = "ldap://" + a.cfg.BaseURL.Hostname() + ":389"
-		}
 		d["LDAPURL"] = host
 		d["Search"] = "ldapsearch -x -H " + host + " -D " + uaShellQuote(bind) + " -W -b " + uaShellQuote(root) +
 			" '(objectClass=inetOrgPerson)' uid cn mail"

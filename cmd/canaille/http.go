@@ -93,6 +93,7 @@ func newWebApp(cfg *Config, st webStore, mailer mail.Sender, provider *oidc.Prov
 		InvitationExpiration: cfg.Canaille.InvitationExpiration.Duration(),
 		SessionLifetime:      cfg.PermanentSessionLifetime.Duration(),
 		Logger:               log, Version: versionString(), OIDC: provider,
+		LDAPRootDN: cfg.LDAPServer.RootDN, LDAPURL: ldapClientURL(cfg),
 	}
 	if cfg.Canaille.EnableIntruderLockout {
 		l := store.DefaultLockout()
