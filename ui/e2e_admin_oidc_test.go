@@ -206,6 +206,20 @@ func TestE2EGroupsAndClients(t *testing.T) {
 			t.Errorf("userinfo with a revoked token: %d", resp.StatusCode)
 		}
 
+		// On a narrow screen nothing of these pages sticks out sideways
+		// (tables scroll in their own box). The header is the layout's.
+		tb.viewport(phoneWidth, phoneHeight, false)
+		for _, p := range []string{"/admin/client", "/admin/client/add", "/admin/client/edit/board", "/admin/token", "/groups",
+			"/groups/edit/" + f.gaGroup("staff").ID + "?q=a"} {
+			tb.open(p)
+			if o := gaMainOverflow(tb, phoneWidth); o != "" {
+				t.Errorf("%s: %s", p, o)
+			}
+		}
+		tb.open("/admin/client/edit/board")
+		tb.screenshot("admin-client-edit-narrow")
+		tb.viewport(desktopWidth, desktopHeight, false)
+
 		// Deleting the client asks first.
 		tb.open("/admin/client/edit/board")
 		tb.clickButton("Delete this application…")
@@ -218,4 +232,26 @@ func TestE2EGroupsAndClients(t *testing.T) {
 			t.Fatal("a token of the deleted client is active")
 		}
 	})
+}
+
+// gaMainOverflow lists the elements of <main> that stick out of a screen
+// width px wide, unless a scrolling box clips them; "" when none.
+func gaMainOverflow(tb *tab, width int) string {
+	tb.t.Helper()
+	return evalJS[string](tb, fmt.Sprintf(`(() => {
+	const vw = %d, out = [];
+	for (const el of document.querySelectorAll("main *")) {
+		const r = el.getBoundingClientRect();
+		if (r.right <= vw + 1 || r.width === 0) continue;
+		let clipped = false;
+		for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+			const s = getComputedStyle(p);
+			if (s.overflowX !== "visible" && p.getBoundingClientRect().right <= vw + 1) { clipped = true; break; }
+		}
+		if (clipped) continue;
+		out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\s+/).join(".") : "") + " right=" + Math.round(r.right));
+		if (out.length >= 6) break;
+	}
+	return out.join(", ");
+})()`, width))
 }
