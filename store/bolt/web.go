@@ -477,9 +477,14 @@ func deleteUserState(tx *bbolt.Tx, userID string) error {
 	return nil
 }
 
-// cleanBatch bounds the objects deleted per transaction, so that cleaning a
-// million expired tokens does not hold the write lock for long.
-const cleanBatch = 5000
+// cleanBatch and cleanSlice bound the objects deleted per transaction and
+// the time spent deleting them, so that cleaning a million expired tokens
+// does not hold the write lock for long: the server's other writes (the
+// tokens it keeps issuing) pass between two transactions.
+const (
+	cleanBatch = 5000
+	cleanSlice = 50 * time.Millisecond
+)
 
 // DeleteExpired implements store.OIDCStore.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.CleanReport, error) {
@@ -499,9 +504,14 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.CleanRe
 				}
 			}
 			done = len(keys) < cleanBatch
-			for _, k := range keys {
+			start := time.Now()
+			for i, k := range keys {
 				if err := deleteExpiredKey(tx, k, &rep); err != nil {
 					return err
+				}
+				if i%64 == 63 && time.Since(start) > cleanSlice {
+					done = false
+					break
 				}
 			}
 			return nil
