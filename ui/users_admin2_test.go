@@ -278,3 +278,33 @@ func TestServiceAccount(t *testing.T) {
 		contains(t, b.last, "The built-in LDAP server is not enabled")
 	})
 }
+
+// TestUserGroupNamesMode: with more groups than a list of boxes can hold,
+// the forms take group names, one per line.
+func TestUserGroupNamesMode(t *testing.T) {
+	f := newFixture(t)
+	var groups []store.Group
+	for i := range 205 {
+		groups = append(groups, store.Group{DisplayName: fmt.Sprintf("g%03d", i)})
+	}
+	if err := f.st.Import(context.Background(), nil, groups); err != nil {
+		t.Fatal(err)
+	}
+	b := uaAdmin(t, f)
+	contains(t, b.last, `name="group_name"`)
+	expect(t, b.get("/profile/alice/settings"), http.StatusOK, "")
+	contains(t, b.last, `name="groups_mode" value="names"`, ">staff</textarea>")
+	save := url.Values{"action": {"save"}, "user_name": {"alice"}, "groups_mode": {"names"}, "group_names": {"staff\ng007\nnope"}}
+	expect(t, b.post("/profile/alice/settings", save), http.StatusUnprocessableEntity, "")
+	contains(t, b.last, "There is no group “nope”.", "staff\ng007\nnope</textarea>")
+	save.Set("group_names", "g007, G010\n")
+	expect(t, b.post("/profile/alice/settings", save), http.StatusSeeOther, "/profile/alice/settings")
+	if u := uaUser(t, f, "alice"); len(u.Groups) != 2 || u.Groups[0].Name != "g007" || u.Groups[1].Name != "g010" {
+		t.Fatalf("alice's groups %+v", u.Groups)
+	}
+	bob := f.users["bob"]
+	expect(t, b.post("/users", url.Values{"action": {"add_group"}, "group_name": {"g100"}, "users": {bob.ID}}), http.StatusSeeOther, "/users")
+	if u := uaUser(t, f, "bob"); len(u.Groups) != 2 {
+		t.Fatalf("bob's groups %+v", u.Groups)
+	}
+}
