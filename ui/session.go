@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/canaille-go/canaille/store"
+	"github.com/canaille-go/canaille/store/acl"
 )
 
 // Cookie names. Under https they take the __Host- prefix, which browsers
@@ -89,6 +90,13 @@ func (a *App) loadSession(c *ctx) error {
 	if err != nil {
 		return err
 	}
+	if s.ImpersonatorID != "" && !a.impersonatorValid(c, &s) {
+		if derr := a.st.DeleteSession(ctx, s.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {
+			return derr
+		}
+		c.clearCookie(cookieSession)
+		return nil
+	}
 	if c.now.Sub(s.LastSeen) > sessionTouchEvery {
 		if ns, err := a.st.UpdateSession(ctx, s.ID, func(s *store.Session) error {
 			s.LastSeen = c.now
@@ -100,6 +108,17 @@ func (a *App) loadSession(c *ctx) error {
 	c.user, c.session = &u, &s
 	c.rights = a.cfg.Policy.For(&u)
 	return nil
+}
+
+// impersonatorValid reports whether the administrator behind an
+// impersonation session may still act: not deleted, not locked, no
+// password change since, still allowed to impersonate.
+func (a *App) impersonatorValid(c *ctx, s *store.Session) bool {
+	admin, err := a.st.GetUser(c.r.Context(), s.ImpersonatorID)
+	if err != nil || admin.Locked(c.now) || admin.PasswordLastUpdate.After(s.AuthTime) {
+		return false
+	}
+	return a.cfg.Policy.For(&admin).Can(acl.ImpersonateUsers)
 }
 
 // startSession signs u in: a new session with a new random cookie (never
