@@ -111,7 +111,26 @@ func newWebApp(cfg *Config, st webStore, mailer mail.Sender, provider *oidc.Prov
 	case cfg.Canaille.EnablePasswordRecovery || cfg.Canaille.EnableRegistration:
 		log.Info("no mail server is configured ([CANAILLE.SMTP]): password recovery and email confirmation are off")
 	}
-	return ui.New(uc, st)
+	app, err := ui.New(uc, st)
+	if err != nil {
+		return nil, err
+	}
+	go warmUserList(st, log)
+	return app, nil
+}
+
+// warmUserList reads the user listing once in the background, so that the
+// backend builds what makes the administrators' user list fast (with
+// 100,000 users the first listing reads them all, about a second) before
+// anybody asks for it.
+func warmUserList(st webStore, log *slog.Logger) {
+	start := time.Now()
+	page, err := store.PageUsers(context.Background(), st, store.UserPageQuery{Limit: 1})
+	if err != nil {
+		log.Debug("warming the user list", "error", err)
+		return
+	}
+	log.Debug("user list ready", "users", page.Total, "duration", time.Since(start).Round(time.Millisecond))
 }
 
 // httpServer serves the web interface (and, later, OpenID Connect) on
