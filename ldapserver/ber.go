@@ -171,35 +171,129 @@ func decodeMessage(frame []byte) (op *ber.Packet, controls *ber.Packet, err erro
 	return p.Children[1], controls, nil
 }
 
-// result builds an LDAPMessage holding an LDAPResult-shaped response of
-// application tag app, with extra children appended after the result.
-func result(id int64, app ber.Tag, code int, matched, diag string, extra ...*ber.Packet) []byte {
-	msg := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
-	msg.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
-	res := ber.Encode(ber.ClassApplication, ber.TypeConstructed, app, nil, "")
-	res.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(code), ""))
-	res.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, matched, ""))
-	res.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, diag, ""))
-	for _, e := range extra {
-		res.AppendChild(e)
-	}
-	msg.AppendChild(res)
-	return msg.Bytes()
+// result encodes an LDAPMessage holding an LDAPResult-shaped response of
+// application tag app (RFC 4511 4.1.9), in one pass.
+func result(id int64, app ber.Tag, code int, matched, diag string) []byte {
+	return appendResult(nil, id, app, code, matched, diag, nil)
 }
 
-// extendedResult builds an ExtendedResponse with optional responseName
+// appendResult appends the encoding of result to b, with extra (encoded
+// elements) after the LDAPResult's fields.
+func appendResult(b []byte, id int64, app ber.Tag, code int, matched, diag string, extra []byte) []byte {
+	codeLen := intLen(int64(code))
+	opLen := tlvLen(codeLen) + tlvLen(len(matched)) + tlvLen(len(diag)) + len(extra)
+	idLen := intLen(id)
+	msgLen := tlvLen(idLen) + tlvLen(opLen)
+	b = slices.Grow(b, tlvLen(msgLen))
+	b = appendHeader(b, 0x30, msgLen)
+	b = appendHeader(b, 0x02, idLen)
+	b = appendInt(b, id, idLen)
+	b = appendHeader(b, 0x60|byte(app), opLen) // [APPLICATION app] constructed
+	b = appendHeader(b, 0x0a, codeLen)
+	b = appendInt(b, int64(code), codeLen)
+	b = appendHeader(b, 0x04, len(matched))
+	b = append(b, matched...)
+	b = appendHeader(b, 0x04, len(diag))
+	b = append(b, diag...)
+	return append(b, extra...)
+}
+
+// extendedResult encodes an ExtendedResponse with optional responseName
 // [10] and responseValue [11].
 func extendedResult(id int64, code int, diag, name string, value []byte) []byte {
-	var extra []*ber.Packet
+	var buf [64]byte
+	extra := buf[:0]
 	if name != "" {
-		extra = append(extra, ber.NewString(ber.ClassContext, ber.TypePrimitive, 10, name, ""))
+		extra = appendHeader(extra, 0x8a, len(name))
+		extra = append(extra, name...)
 	}
 	if value != nil {
-		v := ber.Encode(ber.ClassContext, ber.TypePrimitive, 11, nil, "")
-		v.Data.Write(value)
-		extra = append(extra, v)
+		extra = appendHeader(extra, 0x8b, len(value))
+		extra = append(extra, value...)
 	}
-	return result(id, appExtendedResponse, code, "", diag, extra...)
+	return appendResult(nil, id, appExtendedResponse, code, "", diag, extra)
+}
+
+// element is one BER element of a frame, read in place.
+type element struct {
+	tag     byte // the identifier octet
+	content []byte
+}
+
+var errMalformed = errors.New("ldapserver: malformed BER element")
+
+// readElement reads the element at the start of b and returns it with
+// what follows it. It accepts what LDAP allows (RFC 4511 5.1): tag
+// numbers below 31 and definite lengths of at most 4 bytes.
+func readElement(b []byte) (element, []byte, error) {
+	if len(b) < 2 || b[0]&0x1f == 0x1f {
+		return element{}, nil, errMalformed
+	}
+	tag, first := b[0], b[1]
+	b = b[2:]
+	n := int(first)
+	if first&0x80 != 0 {
+		k := int(first & 0x7f)
+		if k == 0 || k > 4 || k > len(b) {
+			return element{}, nil, errMalformed
+		}
+		n = 0
+		for _, c := range b[:k] {
+			n = n<<8 | int(c)
+		}
+		b = b[k:]
+	}
+	if n > len(b) {
+		return element{}, nil, errMalformed
+	}
+	return element{tag: tag, content: b[:n]}, b[n:], nil
+}
+
+// elements reads a constructed element's content as a list of elements
+// into buf.
+func elements(content []byte, buf []element) ([]element, error) {
+	for len(content) > 0 {
+		e, rest, err := readElement(content)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, e)
+		content = rest
+	}
+	return buf, nil
+}
+
+// parseMessage splits a frame (an LDAPMessage, RFC 4511 4.1.1) into its
+// protocolOp and the content of its controls (nil when it has none).
+func parseMessage(frame []byte) (op element, controls []byte, err error) {
+	msg, rest, err := readElement(frame)
+	if err != nil || msg.tag != 0x30 || len(rest) != 0 {
+		return element{}, nil, errMalformed
+	}
+	var buf [3]element
+	parts, err := elements(msg.content, buf[:0])
+	if err != nil || len(parts) < 2 || parts[0].tag != 0x02 {
+		return element{}, nil, errMalformed
+	}
+	if len(parts) > 2 {
+		if parts[2].tag != 0xa0 {
+			return element{}, nil, errMalformed
+		}
+		controls = parts[2].content
+		if controls == nil {
+			controls = []byte{}
+		}
+	}
+	return parts[1], controls, nil
+}
+
+// intOf reads a small non-negative BER integer.
+func intOf(b []byte) int64 {
+	var v int64
+	for _, c := range b {
+		v = v<<8 | int64(c)
+	}
+	return v
 }
 
 // octets returns the bytes of a primitive element (Data holds them for
@@ -212,18 +306,23 @@ func octets(p *ber.Packet) []byte {
 }
 
 // unsupportedCritical returns the OID of the first critical control of a
-// message that the server does not implement, or "" (RFC 4511 4.1.11:
-// such a request fails with unavailableCriticalExtension).
-func unsupportedCritical(controls *ber.Packet, supported ...string) string {
-	if controls == nil {
-		return ""
-	}
-	for _, c := range controls.Children {
-		if len(c.Children) == 0 {
+// message (the content of its controls, from parseMessage) that the
+// server does not implement, or "" (RFC 4511 4.1.11: such a request fails
+// with unavailableCriticalExtension).
+func unsupportedCritical(controls []byte, supported ...string) string {
+	for len(controls) > 0 {
+		c, rest, err := readElement(controls)
+		if err != nil {
+			return ""
+		}
+		controls = rest
+		var buf [3]element
+		parts, err := elements(c.content, buf[:0])
+		if err != nil || len(parts) == 0 {
 			continue
 		}
-		oid := string(octets(c.Children[0]))
-		critical := len(c.Children) > 1 && c.Children[1].Tag == ber.TagBoolean && len(octets(c.Children[1])) > 0 && octets(c.Children[1])[0] != 0
+		oid := string(parts[0].content)
+		critical := len(parts) > 1 && parts[1].tag == 0x01 && len(parts[1].content) > 0 && parts[1].content[0] != 0
 		if critical && oid != controlManageDsaIT && !slices.Contains(supported, oid) {
 			return oid
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -31,7 +32,17 @@ type directory struct {
 	started                time.Time
 	structureOnce          sync.Once
 	structure              [tGroup + 1]*ldif.Entry
+
+	// accesses caches what bound users may read by the sections of the
+	// policy that matched them (the policy never changes): it is the
+	// same for every user with the same sections, and computing it cost
+	// more than the search that follows a bind.
+	accesses     sync.Map // sections joined by "\x00" -> *access
+	accessesSize atomic.Int64
 }
+
+// maxAccesses bounds the cached accesses; when full, the cache starts over.
+const maxAccesses = 256
 
 func newDirectory(cfg Config, st store.Directory, policy *acl.Policy) (*directory, error) {
 	if policy == nil {
@@ -195,6 +206,12 @@ func (d *directory) access(who identity) access {
 		a.whole = d.cfg.AnonymousRead
 		return a
 	}
+	key := strings.Join(who.rights.Sections, "\x00")
+	if t, ok := d.accesses.Load(key); ok {
+		a = *t.(*access) // selfAttrs is shared, and never written
+		a.selfID, a.bound = who.userID, true
+		return a
+	}
 	r := who.rights
 	a.whole = r.Can(acl.LDAPRead)
 	a.users = r.Can(acl.ManageUsers)
@@ -209,6 +226,13 @@ func (d *directory) access(who identity) access {
 		}
 	}
 	a.selfMask = a.selfSlots()
+	if d.accessesSize.Add(1) > maxAccesses {
+		d.accesses.Clear()
+		d.accessesSize.Store(1)
+	}
+	t := a
+	t.selfID = ""
+	d.accesses.Store(key, &t)
 	return a
 }
 

@@ -150,7 +150,7 @@ func (s *Server) answer(se *session, id int64, op byte, frame []byte) {
 				code, resp = resultOther, result(id, responseApp(op), resultOther, "", "internal error")
 			}
 		}()
-		if _, controls, err := decodeMessage(frame); err == nil {
+		if _, controls, err := parseMessage(frame); err == nil {
 			if oid := unsupportedCritical(controls); oid != "" {
 				name = "refused"
 				code = resultUnavailableCriticalExt
@@ -275,14 +275,11 @@ func (s *Server) relay(se *session, inner net.Conn) {
 // abandon marks a request abandoned; the engine checks the mark between
 // search entries. There is no response (RFC 4511 4.11).
 func (s *Server) abandon(se *session, frame []byte) {
-	op, _, err := decodeMessage(frame)
+	op, _, err := parseMessage(frame)
 	if err != nil {
 		return
 	}
-	var target int64
-	for _, b := range octets(op) {
-		target = target<<8 | int64(b)
-	}
+	target := intOf(op.content)
 	// Abandons of finished requests are never looked at again: bound
 	// what a client can make the connection keep.
 	if se.abandonCount.Add(1) > maxAbandoned {
@@ -305,8 +302,13 @@ func (se *session) isAbandoned(id int64) bool {
 // connection must end.
 func (s *Server) extended(se *session, id int64, frame []byte, r *bufio.Reader) bool {
 	start := time.Now()
-	op, controls, err := decodeMessage(frame)
-	if err != nil || len(op.Children) == 0 {
+	op, controls, err := parseMessage(frame)
+	var buf [2]element
+	var parts []element
+	if err == nil {
+		parts, err = elements(op.content, buf[:0])
+	}
+	if err != nil || len(parts) == 0 {
 		se.write(extendedResult(id, resultProtocolError, "malformed extended request", "", nil))
 		return true
 	}
@@ -314,10 +316,10 @@ func (s *Server) extended(se *session, id int64, frame []byte, r *bufio.Reader) 
 		se.write(extendedResult(id, resultUnavailableCriticalExt, "unsupported critical control "+oid, "", nil))
 		return true
 	}
-	name := string(octets(op.Children[0]))
+	name := string(parts[0].content)
 	var value []byte
-	if len(op.Children) > 1 {
-		value = octets(op.Children[1])
+	if len(parts) > 1 {
+		value = parts[1].content
 	}
 	var resp []byte
 	var code int

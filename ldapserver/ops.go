@@ -22,21 +22,26 @@ func (s *Server) bind(ctx context.Context, se *session, id int64, frame []byte) 
 	reply := func(code int, diag string) ([]byte, int) {
 		return result(id, appBindResponse, code, "", diag), code
 	}
-	op, _, err := decodeMessage(frame)
-	if err != nil || len(op.Children) < 3 {
+	op, _, err := parseMessage(frame)
+	var buf [3]element
+	var parts []element
+	if err == nil {
+		parts, err = elements(op.content, buf[:0])
+	}
+	if err != nil || len(parts) < 3 {
 		return reply(resultProtocolError, "malformed bind request")
 	}
-	if v := intValue(op.Children[0]); v != 3 {
+	if v := intOf(parts[0].content); v != 3 {
 		return reply(resultProtocolError, "only LDAPv3 is supported")
 	}
 	// A bind, even a failed one, makes the connection anonymous first.
 	se.setIdentity("", nil)
-	name := string(octets(op.Children[1]))
-	auth := op.Children[2]
-	if auth.ClassType != ber.ClassContext || auth.Tag != 0 {
+	name := string(parts[1].content)
+	auth := parts[2]
+	if auth.tag != 0x80 { // simple [0], primitive
 		return reply(resultAuthMethodNotSupported, "only simple binds are supported")
 	}
-	password := string(octets(auth))
+	password := string(auth.content)
 	switch {
 	case name == "" && password == "":
 		return reply(resultSuccess, "")
@@ -107,15 +112,6 @@ func (s *Server) bindUserName(ctx context.Context, name string) (string, bool) {
 	return "", false
 }
 
-// intValue reads a small BER integer.
-func intValue(p *ber.Packet) int64 {
-	var v int64
-	for _, b := range octets(p) {
-		v = v<<8 | int64(b)
-	}
-	return v
-}
-
 // whoAmI answers RFC 4532.
 func (s *Server) whoAmI(se *session, id int64) ([]byte, int) {
 	who := se.identity(s.ctx)
@@ -131,13 +127,21 @@ func (s *Server) compare(ctx context.Context, se *session, id int64, frame []byt
 	reply := func(code int, matched, diag string) ([]byte, int) {
 		return result(id, appCompareResponse, code, matched, diag), code
 	}
-	op, _, err := decodeMessage(frame)
-	if err != nil || len(op.Children) < 2 || len(op.Children[1].Children) < 2 {
+	op, _, err := parseMessage(frame)
+	var buf, avaBuf [2]element
+	var parts, ava []element
+	if err == nil {
+		parts, err = elements(op.content, buf[:0])
+	}
+	if err == nil && len(parts) >= 2 {
+		ava, err = elements(parts[1].content, avaBuf[:0])
+	}
+	if err != nil || len(parts) < 2 || len(ava) < 2 {
 		return reply(resultProtocolError, "", "malformed compare request")
 	}
-	dn := string(octets(op.Children[0]))
-	attr := string(octets(op.Children[1].Children[0]))
-	value := octets(op.Children[1].Children[1])
+	dn := string(parts[0].content)
+	attr := string(ava[0].content)
+	value := ava[1].content
 	who := se.identity(ctx)
 	e, code, matched := s.dir.readEntry(ctx, who, dn)
 	if code != resultSuccess {
@@ -258,16 +262,21 @@ func generatePassword() string {
 // modifyDN answers a ModifyDNRequest (RFC 4511 4.9): renaming a user or a
 // group within its organizational unit.
 func (s *Server) modifyDN(ctx context.Context, se *session, id int64, frame []byte) ([]byte, int) {
-	op, _, err := decodeMessage(frame)
-	if err != nil || len(op.Children) < 3 {
+	op, _, err := parseMessage(frame)
+	var buf [4]element
+	var parts []element
+	if err == nil {
+		parts, err = elements(op.content, buf[:0])
+	}
+	if err != nil || len(parts) < 3 {
 		return result(id, appModifyDNResponse, resultProtocolError, "", "malformed modify DN request"), resultProtocolError
 	}
-	dn := string(octets(op.Children[0]))
-	newRDN := string(octets(op.Children[1]))
-	deleteOld := len(octets(op.Children[2])) > 0 && octets(op.Children[2])[0] != 0
+	dn := string(parts[0].content)
+	newRDN := string(parts[1].content)
+	deleteOld := len(parts[2].content) > 0 && parts[2].content[0] != 0
 	newSuperior := ""
-	if len(op.Children) > 3 {
-		newSuperior = string(octets(op.Children[3]))
+	if len(parts) > 3 {
+		newSuperior = string(parts[3].content)
 	}
 	code, matched, diag := s.dir.rename(ctx, se.identity(ctx), dn, newRDN, deleteOld, newSuperior)
 	return result(id, appModifyDNResponse, code, matched, diag), code
