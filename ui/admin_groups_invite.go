@@ -97,33 +97,47 @@ type groupMailData struct {
 }
 
 // sendGroupInvitation mails the invitation link to u, in their language.
-// The templates are templates/mail/group_invitation.txt and .html (a theme
-// may override them).
 func (a *App) sendGroupInvitation(ctx context.Context, u *store.User, g *store.Group, inviter *store.User, link, lang string) error {
+	m, err := a.composeGroupInvitation(u, g, inviter, link, lang)
+	if err != nil {
+		return err
+	}
+	if err := a.cfg.Mailer.Send(ctx, m); err != nil {
+		a.log.Error("sending an email failed", "kind", "group_invitation", "error", err)
+		return err
+	}
+	a.log.Info("email sent", "kind", "group_invitation")
+	return nil
+}
+
+// composeGroupInvitation builds the invitation email from the templates
+// templates/mail/group_invitation.txt and .html (a theme may override
+// them).
+func (a *App) composeGroupInvitation(u *store.User, g *store.Group, inviter *store.User, link, lang string) (mail.Message, error) {
 	o := overlay{theme: a.cfg.Theme}
 	funcs := a.funcs()
 	tb, err := fs.ReadFile(o, "templates/mail/group_invitation.txt")
 	if err != nil {
-		return err
+		return mail.Message{}, err
 	}
 	text, err := texttemplate.New("group_invitation").Funcs(texttemplate.FuncMap(funcs)).Parse(string(tb))
 	if err != nil {
-		return fmt.Errorf("ui: template mail/group_invitation.txt: %w", err)
+		return mail.Message{}, fmt.Errorf("ui: template mail/group_invitation.txt: %w", err)
 	}
 	layout, err := fs.ReadFile(o, "templates/mail/layout.html")
 	if err != nil {
-		return err
+		return mail.Message{}, err
 	}
 	hb, err := fs.ReadFile(o, "templates/mail/group_invitation.html")
 	if err != nil {
-		return err
+		return mail.Message{}, err
 	}
 	html := template.New("mail").Funcs(funcs)
 	if _, err := html.Parse(string(layout)); err != nil {
-		return fmt.Errorf("ui: template mail/layout.html: %w", err)
+		return mail.Message{}, fmt.Errorf("ui: template mail/layout.html: %w", err)
 	}
 	if _, err := html.Parse(string(hb)); err != nil {
-		return fmt.Errorf("ui: template mail/group_invitation.html: %w", err)
+		return mail.Message{}, fmt.Errorf("ui: template mail/group_invitation.html: %w", err)
 	}
 	lang = a.userLanguage(u, lang)
 	d := groupMailData{mailData: &mailData{a: a, lang: lang, Name: a.cfg.Name, User: u, Link: link,
@@ -131,19 +145,23 @@ func (a *App) sendGroupInvitation(ctx context.Context, u *store.User, g *store.G
 		Group: g.DisplayName, Inviter: inviter.Name()}
 	var tbuf, hbuf bytes.Buffer
 	if err := text.Execute(&tbuf, d); err != nil {
-		return fmt.Errorf("ui: email template group_invitation.txt: %w", err)
+		return mail.Message{}, fmt.Errorf("ui: email template group_invitation.txt: %w", err)
 	}
 	if err := html.ExecuteTemplate(&hbuf, "mail", d); err != nil {
-		return fmt.Errorf("ui: email template group_invitation.html: %w", err)
+		return mail.Message{}, fmt.Errorf("ui: email template group_invitation.html: %w", err)
 	}
-	m := mail.Message{To: u.PreferredEmail(), Subject: d.T("mail_group_invitation_subject", "Group", g.DisplayName, "Name", a.cfg.Name),
-		Text: tbuf.String(), HTML: hbuf.String()}
-	if err := a.cfg.Mailer.Send(ctx, m); err != nil {
-		a.log.Error("sending an email failed", "kind", "group_invitation", "error", err)
-		return err
+	return mail.Message{To: u.PreferredEmail(), Subject: d.T("mail_group_invitation_subject", "Group", g.DisplayName, "Name", a.cfg.Name),
+		Text: tbuf.String(), HTML: hbuf.String()}, nil
+}
+
+// The mail page previews the group invitation with made-up values.
+func init() {
+	mailSamples["group_invitation"] = func(a *App, lang string) (mail.Message, error) {
+		u := &store.User{UserName: "jdoe", GivenName: "Jane", FamilyName: "Doe", FormattedName: "Jane Doe",
+			Emails: []string{"jane.doe@example.org"}}
+		inviter := &store.User{UserName: "admin", FormattedName: "Alex Admin"}
+		return a.composeGroupInvitation(u, &store.Group{DisplayName: "staff"}, inviter, a.link("/group-invitation/SAMPLE"), lang)
 	}
-	a.log.Info("email sent", "kind", "group_invitation")
-	return nil
 }
 
 // openGroupInvitation checks the invitation of the URL for the signed-in

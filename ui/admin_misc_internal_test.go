@@ -74,7 +74,7 @@ func TestAdminMailSamplesRegistered(t *testing.T) {
 	defer delete(mailSamples, "zz_sample")
 	a := &App{}
 	kinds := a.previewKinds()
-	if len(kinds) != len(mailKinds)+1 || kinds[len(kinds)-1] != "zz_sample" {
+	if len(kinds) != len(mailKinds)+len(mailSamples) || kinds[len(kinds)-1] != "zz_sample" {
 		t.Fatalf("previewKinds = %v", kinds)
 	}
 	m, err := a.sampleMessage("zz_sample", "fr")
