@@ -1,0 +1,7 @@
+//go:build !linux
+
+package testslapd
+
+import "os/exec"
+
+func setDeathSignal(*exec.Cmd) {}
