@@ -252,7 +252,11 @@ func (p *Provider) Finish(w http.ResponseWriter, r *http.Request, a *AuthorizeRe
 	at.Subject = sub
 	setATExtra(sess, "client_id", a.Client.ID)
 	setATExtra(sess, "auth_time", idc.AuthTime.Unix())
+	ctx = withPendingCode(ctx)
 	resp, err := p.fosite.NewAuthorizeResponse(ctx, ar, sess)
+	if err == nil {
+		err = p.storage.flushCode(ctx)
+	}
 	if err != nil {
 		p.AuthorizeError(w, r, a, err)
 		return

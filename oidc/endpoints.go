@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ory/fosite"
@@ -63,10 +64,43 @@ func (p *Provider) metadata() map[string]any {
 	return m
 }
 
+// docs are the JSON documents that only change with the keys, encoded
+// once per key version.
+type docs struct {
+	version                uint64
+	discovery, oauth, jwks []byte
+}
+
+func (p *Provider) documents() *docs {
+	v := p.cfg.Keys.Version()
+	if d := p.docs.Load(); d != nil && d.version == v {
+		return d
+	}
+	d := &docs{version: v}
+	d.discovery, _ = json.Marshal(p.discoveryDoc())
+	d.oauth, _ = json.Marshal(p.metadata())
+	d.jwks, _ = json.Marshal(p.cfg.Keys.JWKS())
+	p.docs.Store(d)
+	return d
+}
+
+func writeCached(w http.ResponseWriter, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	if p.cors.preflight(w, r) {
 		return
 	}
+	writeCached(w, "application/json", p.documents().discovery)
+}
+
+// discoveryDoc is the OpenID Connect discovery document.
+func (p *Provider) discoveryDoc() map[string]any {
 	m := p.metadata()
 	algs := p.cfg.Keys.Algorithms()
 	prompts := []string{"none", "login", "consent", "select_account"}
@@ -86,31 +120,21 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	m["prompt_values_supported"] = prompts
 	m["backchannel_logout_supported"] = true
 	m["backchannel_logout_session_supported"] = true
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeDoc(w, m)
+	return m
 }
 
 func (p *Provider) oauthMetadata(w http.ResponseWriter, r *http.Request) {
 	if p.cors.preflight(w, r) {
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeDoc(w, p.metadata())
-}
-
-// writeDoc writes a cacheable JSON document.
-func writeDoc(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	writeCached(w, "application/json", p.documents().oauth)
 }
 
 func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	if p.cors.preflight(w, r) {
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	w.Header().Set("Content-Type", "application/jwk-set+json")
-	_ = json.NewEncoder(w).Encode(p.cfg.Keys.JWKS())
+	writeCached(w, "application/jwk-set+json", p.documents().jwks)
 }
 
 // webfinger answers RFC 7033 queries for the accounts of this provider

@@ -125,7 +125,12 @@ type KeySet struct {
 	v atomic.Pointer[keys]
 }
 
+// Version changes with every Replace (documents derived from the keys
+// are cached until it does).
+func (ks *KeySet) Version() uint64 { return ks.v.Load().version }
+
 type keys struct {
+	version uint64
 	current *Key
 	all     []*Key // current first
 	public  jose.JSONWebKeySet
@@ -144,6 +149,9 @@ func (ks *KeySet) Replace(current *Key, retired ...*Key) error {
 		return errors.New("the signing key has no private part")
 	}
 	k := &keys{current: current, all: []*Key{current}}
+	if old := ks.v.Load(); old != nil {
+		k.version = old.version + 1
+	}
 	for _, r := range retired {
 		if r != nil && r.ID != current.ID {
 			k.all = append(k.all, r)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ory/fosite"
@@ -86,6 +87,7 @@ type Provider struct {
 	log     *slog.Logger
 	now     func() time.Time
 	cors    *corsOrigins
+	docs    atomic.Pointer[docs]
 }
 
 // Scopes the provider knows.
@@ -285,4 +287,7 @@ func errorf(e *fosite.RFC6749Error, format string, args ...any) error {
 }
 
 // SetLocales sets the languages discovery advertises (ui_locales).
-func (p *Provider) SetLocales(tags []string) { p.cfg.Locales = tags }
+func (p *Provider) SetLocales(tags []string) {
+	p.cfg.Locales = tags
+	p.docs.Store(nil)
+}

@@ -191,26 +191,72 @@ func (s *storage) SetClientAssertionJWT(ctx context.Context, jti string, exp tim
 }
 
 // CreateAuthorizeCodeSession implements oauth2.AuthorizeCodeStorage.
+// pendingCode holds, during one authorization response, the code fosite
+// creates and the OpenID Connect and PKCE state it attaches to it, so that
+// they are written in one store operation when the response is ready
+// (flushCode) rather than in three.
+type pendingCode struct {
+	code *store.AuthorizationCode
+	data codeData
+}
+
+type pendingCodeKey struct{}
+
+// withPendingCode returns a context in which code creations are held
+// until flushCode.
+func withPendingCode(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pendingCodeKey{}, &pendingCode{})
+}
+
+func pendingFrom(ctx context.Context) *pendingCode {
+	p, _ := ctx.Value(pendingCodeKey{}).(*pendingCode)
+	return p
+}
+
+// flushCode writes the code held in ctx, if any.
+func (s *storage) flushCode(ctx context.Context) error {
+	p := pendingFrom(ctx)
+	if p == nil || p.code == nil {
+		return nil
+	}
+	data, err := json.Marshal(p.data)
+	if err != nil {
+		return err
+	}
+	c := *p.code
+	c.Data = data
+	p.code = nil
+	_, err = s.st.CreateAuthorizationCode(ctx, c)
+	return err
+}
+
 func (s *storage) CreateAuthorizeCodeSession(ctx context.Context, sig string, r fosite.Requester) error {
 	sr, err := encodeRequest(r)
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(codeData{Request: sr})
-	if err != nil {
-		return err
-	}
 	sess := sessionOf(r)
 	form := r.GetRequestForm()
-	_, err = s.st.CreateAuthorizationCode(ctx, store.AuthorizationCode{
+	c := store.AuthorizationCode{
 		Code: sig, ClientID: r.GetClient().GetID(), Subject: sess.UserID,
 		RedirectURI: form.Get("redirect_uri"), ResponseType: form.Get("response_type"),
 		Scope: r.GetGrantedScopes(), Nonce: form.Get("nonce"), IssueDate: s.now(),
 		Lifetime:  s.lifetime(r, fosite.AuthorizeCode, s.codeLifetime),
 		Challenge: form.Get("code_challenge"), ChallengeMethod: form.Get("code_challenge_method"),
 		AuthTime: sess.IDTokenClaims().AuthTime, AMR: sess.IDTokenClaims().AuthenticationMethodsReferences,
-		RequestID: r.GetID(), Data: data,
-	})
+		RequestID: r.GetID(),
+	}
+	if p := pendingFrom(ctx); p != nil && p.code == nil {
+		c.Code = sig
+		p.code, p.data = &c, codeData{Request: sr}
+		return nil
+	}
+	data, err := json.Marshal(codeData{Request: sr})
+	if err != nil {
+		return err
+	}
+	c.Data = data
+	_, err = s.st.CreateAuthorizationCode(ctx, c)
 	return err
 }
 
@@ -284,6 +330,10 @@ func (s *storage) attach(ctx context.Context, sig string, r fosite.Requester, sl
 		}
 		sr = &enc
 	}
+	if p := pendingFrom(ctx); p != nil && p.code != nil && p.code.Code == sig {
+		*slot(&p.data) = sr
+		return nil
+	}
 	return s.updateCode(ctx, sig, func(_ *store.AuthorizationCode, d *codeData) error {
 		*slot(d) = sr
 		return nil
@@ -317,9 +367,11 @@ func (s *storage) GetOpenIDConnectSession(ctx context.Context, code string, r fo
 	return s.attached(ctx, s.codeSignature(ctx, code), sess, func(d *codeData) *storedRequest { return d.OIDC })
 }
 
-func (s *storage) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
-	return s.attach(ctx, s.codeSignature(ctx, code), nil, oidcSlot)
-}
+// DeleteOpenIDConnectSession keeps the state: fosite calls it once the
+// code has been used, and a used code is dead (it is deleted with its
+// state when it expires), so rewriting the record would only cost a
+// commit per token request.
+func (s *storage) DeleteOpenIDConnectSession(context.Context, string) error { return nil }
 
 func (s *storage) CreatePKCERequestSession(ctx context.Context, sig string, r fosite.Requester) error {
 	return s.attach(ctx, sig, r, pkceSlot)
@@ -329,9 +381,9 @@ func (s *storage) GetPKCERequestSession(ctx context.Context, sig string, session
 	return s.attached(ctx, sig, session, func(d *codeData) *storedRequest { return d.PKCE })
 }
 
-func (s *storage) DeletePKCERequestSession(ctx context.Context, sig string) error {
-	return s.attach(ctx, sig, nil, pkceSlot)
-}
+// DeletePKCERequestSession keeps the state, as DeleteOpenIDConnectSession
+// does: the code it belongs to is invalidated in the same token request.
+func (s *storage) DeletePKCERequestSession(context.Context, string) error { return nil }
 
 // createToken stores an access or a refresh token record.
 func (s *storage) createToken(ctx context.Context, typ, sig string, r fosite.Requester, lifetime time.Duration) error {
