@@ -45,6 +45,19 @@
 // (GeneralizedTime) and [EncodePostalAddress] and [DecodePostalAddress]
 // (PostalAddress).
 //
+// # OpenLDAP schemas of the upstream backend
+//
+// The files of openldap/ are the schemas an OpenLDAP server needs for the
+// upstream LDAP backend ([CANAILLE] DATABASE = "ldap"), embedded in the
+// binary: the oauth2 schema, OID-compatible with Python Canaille's
+// ([OAuthLDIF], [OAuthSchema], [OAuthDefinitions]), and the extension
+// schema for the objects Python Canaille has no class for ([ExtensionLDIF],
+// [ExtensionSchema], [ExtensionDefinitions]; OID arc [ExtensionArc]), each
+// as a cn=config entry and as a slapd.conf schema file. [ParseSchemaLDIF],
+// [ParseSchemaFile], [ParseAttributeType] and [ParseObjectClass] read such
+// definitions, also from a server's cn=subschema. [UpstreamBranches] lists
+// the organizational units that hold the OAuth and extension objects.
+//
 // Everything in this package is safe for concurrent use; the tables must not
 // be modified.
 package schemas
