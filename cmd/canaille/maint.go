@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/canaille-go/canaille/store/bolt"
@@ -34,6 +35,7 @@ every 10 minutes; this command does it now.`,
 		}
 		fmt.Fprintf(e.stdout, "deleted %d expired objects: %d authorization codes, %d tokens, %d sessions, %d tickets, %d JWT IDs\n",
 			rep.Total(), rep.AuthorizationCodes, rep.Tokens, rep.Sessions, rep.Tickets, rep.JTIs)
+		releaseMemory(rep.Total())
 		n, err := st.DeleteAuditBefore(e.ctx, time.Now().Add(-ui.AuditRetention))
 		if err != nil {
 			return err
@@ -226,4 +228,13 @@ func verifyDatabase(cfg *Config, path string) (users, groups int, err error) {
 	}
 	groups, err = st.CountGroups(context.Background())
 	return users, groups, err
+}
+
+// releaseMemory gives the memory freed by a large clean back to the
+// system at once (the Go runtime would keep it for a while), so that a
+// server's resident size falls back after a burst of expired tokens.
+func releaseMemory(deleted int) {
+	if deleted >= 10000 {
+		debug.FreeOSMemory()
+	}
 }

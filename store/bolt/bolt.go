@@ -172,10 +172,15 @@ func (c Config) Open() (*Store, error) {
 		return nil, err
 	}
 	db, err := bbolt.Open(c.Path, 0o600, &bbolt.Options{
-		Timeout:         c.Timeout,
-		NoSync:          c.NoSync,
-		ReadOnly:        c.ReadOnly,
-		FreelistType:    bbolt.FreelistMapType,
+		Timeout:      c.Timeout,
+		NoSync:       c.NoSync,
+		ReadOnly:     c.ReadOnly,
+		FreelistType: bbolt.FreelistMapType,
+		// The free-page list is rebuilt at open instead of being written
+		// at every commit: after a large clean (a million expired
+		// tokens) it holds hundreds of thousands of pages, and writing it
+		// made each commit slow.
+		NoFreelistSync:  true,
 		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
