@@ -18,7 +18,11 @@ var cmdCheck = &command{
 	name:    "check",
 	summary: "check the configuration and every resource it names",
 	help: `Validates the configuration file and checks what it names: the database
-file (format and page consistency, unless a running server holds it), the
+file (format and page consistency, unless a running server holds it) or,
+with DATABASE = "ldap", the upstream directory (reachability and TLS mode,
+the bind of BIND_DN, the oauth2 and extension schemas in its subschema,
+the base entries, and the memberof, refint and ppolicy overlays, read
+from cn=config when the bind DN may, else probed), the
 signing key files, the TLS files, that the listen addresses can be bound
 (unless the server runs), and that the SMTP server answers. Prints one
 line per check and every problem found; exits with status 1 if there is
@@ -33,6 +37,10 @@ type checker struct {
 }
 
 func (c *checker) ok(format string, a ...any) { fmt.Fprintf(c.e.stdout, "ok       "+format+"\n", a...) }
+
+func (c *checker) warn(format string, a ...any) {
+	fmt.Fprintf(c.e.stdout, "warning  "+format+"\n", a...)
+}
 
 func (c *checker) problem(format string, a ...any) {
 	c.problems++
@@ -83,6 +91,11 @@ func runCheck(e *cmdEnv) error {
 
 // database checks the store; it reports whether a server is running.
 func (c *checker) database(cfg *Config) bool {
+	if cfg.Canaille.Database == "ldap" {
+		c.warn("%s", ldapRunWarning)
+		c.upstream(cfg)
+		return false
+	}
 	if err := checkBackend(cfg); err != nil {
 		c.problem("%v", err)
 		return false

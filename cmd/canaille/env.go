@@ -73,11 +73,14 @@ func displayPath(p string) string {
 	return p
 }
 
-// checkBackend refuses the upstream LDAP backend, which this version does
-// not provide yet.
+// ldapRunWarning says what DATABASE = "ldap" does in this version.
+const ldapRunWarning = `CANAILLE.DATABASE = "ldap": 'canaille install' and 'canaille check' prepare and check the upstream directory, but 'canaille run' and the data commands do not serve it yet`
+
+// checkBackend refuses the upstream LDAP backend, which this version
+// serves only for install and check.
 func checkBackend(cfg *Config) error {
 	if cfg.Canaille.Database == "ldap" {
-		return errors.New(`CANAILLE.DATABASE = "ldap" (the upstream LDAP backend) is not available in this version; use "bolt"`)
+		return errors.New(`CANAILLE.DATABASE = "ldap" (the upstream LDAP backend) is not served by this version yet: 'canaille install' and 'canaille check' prepare and check the directory, but this command needs DATABASE = "bolt"`)
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ import (
 
 var cmdInstall = &command{
 	name:    "install",
-	args:    "[--admin-user NAME [--admin-password-file FILE]]",
+	args:    "[--admin-user NAME [--admin-password-file FILE]] | --write-schemas DIR",
 	summary: "create the database, the signing keys and the admins group",
 	help: `Prepares everything canaille needs, and may be run again safely:
 
@@ -34,7 +34,27 @@ var cmdInstall = &command{
     section empowers;
   - with --admin-user, creates that administrator (or adds an existing user
     to "admins"); the password comes from --admin-password-file (a file, or
-    "-" for standard input) or is asked twice on the terminal.`,
+    "-" for standard input) or is asked twice on the terminal.
+
+With DATABASE = "ldap" (the upstream OpenLDAP directory of [CANAILLE_LDAP]),
+install does not create a database file; after the keys and SECRET_KEY it
+connects with URI, BIND_DN and BIND_PW and:
+
+  - loads the oauth2 schema (OID-compatible with Python Canaille's, which
+    counts as present) and canaille's extension schema into
+    cn=schema,cn=config when they are missing and the bind DN may write
+    there; otherwise prints the commands that load them by hand, for a
+    cn=config and for a slapd.conf configuration, and exits with status 1
+    after the next step;
+  - creates USER_BASE, GROUP_BASE, ou=oauth under ROOT_DN and its branches
+    (clients, authorizations, tokens, consents, sessions, tickets, jwtids,
+    keys, audit) when missing.
+
+--admin-user is not available with DATABASE = "ldap" yet.
+
+--write-schemas DIR writes the schema files (oauth2-openldap.ldif and
+.schema, canaille-openldap.ldif and .schema) into DIR and does nothing else;
+packages install them in /usr/share/canaille.`,
 	run: runInstall,
 }
 
@@ -42,8 +62,15 @@ func runInstall(e *cmdEnv) error {
 	fs := e.flags()
 	adminUser := fs.String("admin-user", "", "create this administrator (member of the admins group)")
 	pwFile := fs.String("admin-password-file", "", "read the administrator's password from this file (- for standard input)")
+	schemaDir := fs.String("write-schemas", "", "write the OpenLDAP schema files into this directory, and do nothing else")
 	if _, err := e.parse(fs, 0, 0); err != nil {
 		return err
+	}
+	if *schemaDir != "" {
+		if *adminUser != "" || *pwFile != "" {
+			return usagef("--write-schemas takes no other option")
+		}
+		return writeSchemas(*schemaDir, e.stdout)
 	}
 	if *pwFile != "" && *adminUser == "" {
 		return usagef("--admin-password-file needs --admin-user")
@@ -51,6 +78,9 @@ func runInstall(e *cmdEnv) error {
 	cfg, err := e.config()
 	if err != nil {
 		return err
+	}
+	if cfg.Canaille.Database == "ldap" {
+		return installLDAP(e, cfg, *adminUser != "")
 	}
 	if err := checkBackend(cfg); err != nil {
 		return err
@@ -79,6 +109,22 @@ func runInstall(e *cmdEnv) error {
 		return err
 	}
 	return installData(e.ctx, st, e.stdout, *adminUser, adminPassword)
+}
+
+// installLDAP is install with DATABASE = "ldap": keys, SECRET_KEY, then the
+// upstream directory.
+func installLDAP(e *cmdEnv, cfg *Config, admin bool) error {
+	if admin {
+		return usagef(`--admin-user is not available with CANAILLE.DATABASE = "ldap" yet: create the administrator in the directory and add it to a group the ACL sections empower`)
+	}
+	fmt.Fprintf(e.stderr, "warning: %s\n", ldapRunWarning)
+	if err := installKeys(cfg, e.stdout); err != nil {
+		return err
+	}
+	if err := installSecretKey(cfg, e.stdout); err != nil {
+		return err
+	}
+	return installUpstream(e.ctx, cfg, e.stdout)
 }
 
 func installKeys(cfg *Config, out io.Writer) error {
