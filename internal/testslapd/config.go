@@ -28,6 +28,11 @@ func (s *Server) configLDIF() []byte {
 	for _, name := range []string{"core", "cosine", "inetorgperson", "nis"} {
 		// Read at Start, after the existence check.
 		data, _ := os.ReadFile(filepath.Join(SchemaDir, name+".ldif"))
+		if name == "nis" && o.auxPosix {
+			unfolded := strings.ReplaceAll(string(data), "\n ", "")
+			data = []byte(strings.Replace(unfolded, "'Abstraction of a group of accounts' SUP top STRUCTURAL",
+				"'Abstraction of a group of accounts' SUP top AUXILIARY", 1))
+		}
 		b.WriteString("\n")
 		b.Write(trimLDIF(data))
 	}

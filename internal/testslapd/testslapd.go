@@ -79,6 +79,7 @@ type options struct {
 	tlsCA        string
 	ldapi        bool
 	extraModules []string
+	auxPosix     bool
 }
 
 // Option changes the server built by Start.
@@ -140,6 +141,11 @@ func WithPolicy(lines ...string) Option {
 func WithTLS(certFile, keyFile, caFile string) Option {
 	return func(o *options) { o.tlsCert, o.tlsKey, o.tlsCA = certFile, keyFile, caFile }
 }
+
+// WithAuxiliaryPosixGroup loads the nis schema with posixGroup made
+// AUXILIARY, as the rfc2307bis schema has it, so that a group may be
+// groupOfNames and posixGroup at once (with a gidNumber).
+func WithAuxiliaryPosixGroup() Option { return func(o *options) { o.auxPosix = true } }
 
 // WithLDAPI opens a Unix socket listener too (Server.LDAPIURL).
 func WithLDAPI() Option { return func(o *options) { o.ldapi = true } }

@@ -191,3 +191,15 @@ func TestTLS(t *testing.T) {
 		t.Error("ldaps accepted without the CA")
 	}
 }
+
+func TestAuxiliaryPosixGroup(t *testing.T) {
+	s := Start(t, WithAuxiliaryPosixGroup())
+	c := s.Dial(t)
+	add := ldap.NewAddRequest("cn=staff,ou=groups,dc=example,dc=org", nil)
+	add.Attribute("objectClass", []string{"groupOfNames", "posixGroup"})
+	add.Attribute("gidNumber", []string{"1000"})
+	add.Attribute("member", []string{"cn=staff,ou=groups,dc=example,dc=org"})
+	if err := c.Add(add); err != nil {
+		t.Fatalf("groupOfNames + posixGroup: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 // by user (who acted or was acted upon) and time, paged with Before, and
 // DeleteAuditBefore removes exactly the older ones.
 func RunAudit(t *testing.T, s Suite) {
+	s.requireFull(t)
 	s.subtests(t, []subtest{
 		{"AppendAudit/RequiresAction", func(t *testing.T, st store.Store) {
 			_, err := st.AppendAudit(t.Context(), store.AuditEvent{Actor: "admin"})

@@ -17,6 +17,7 @@ import (
 // is nil, only the checks that need no reopening run. RunBackup is skipped
 // when the store does not implement store.Backupper.
 func RunBackup(t *testing.T, s Suite, reopen func(t *testing.T, data []byte) store.Store) {
+	s.requireFull(t)
 	s.check(t)
 	if _, ok := s.New(t).(store.Backupper); !ok {
 		t.Skip("the store does not implement store.Backupper")

@@ -21,6 +21,7 @@ const concurrency = 8
 // unique value or of a read-modify-write closure lose nothing. Run it with
 // -race. Each subtest lasts at most about a second.
 func RunConcurrency(t *testing.T, s Suite) {
+	s.requireFull(t)
 	s.subtests(t, []subtest{
 		{"ReadersDuringWrites", func(t *testing.T, st store.Store) {
 			// Keep at most half of each number range, so that a small range does not run out.

@@ -11,6 +11,7 @@ import (
 // authorization codes, tokens, sessions, tickets and JWT IDs that expired
 // before the given instant, and counts them.
 func RunExpiry(t *testing.T, s Suite) {
+	s.requireFull(t)
 	s.subtests(t, []subtest{
 		{"DeleteExpired/Empty", func(t *testing.T, st store.Store) {
 			r, err := st.DeleteExpired(t.Context(), time.Now())

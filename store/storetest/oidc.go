@@ -14,6 +14,7 @@ import (
 // RunOIDC tests store.OIDCStore: clients, authorization codes, tokens,
 // consents, sessions, tickets, JWT IDs and signing keys.
 func RunOIDC(t *testing.T, s Suite) {
+	s.requireFull(t)
 	var tests []subtest
 	tests = append(tests, clientTests()...)
 	tests = append(tests, codeTests()...)

@@ -43,6 +43,13 @@ type Suite struct {
 	// uid/gid allocation and exhaustion). Exhaustion is tested only when a
 	// range holds at most maxExhaustRange numbers.
 	POSIX store.POSIXDefaults
+	// DirectoryOnly: New's stores implement only the directory
+	// interfaces (store.Directory, store.DirectoryWriter and maybe
+	// store.Importer), behind a store.Store whose other methods must not be
+	// called. The directory parts (RunUsers, RunUserPages, RunGroups,
+	// RunAuthenticate, RunImport) then skip the few subtests that also need
+	// the OIDC state; Run and the other parts refuse such a suite.
+	DirectoryOnly bool
 }
 
 // maxExhaustRange is the largest uid or gid range the suite fills to test
@@ -54,6 +61,9 @@ const maxExhaustRange = 200
 // call RunBackup with one to check the copy too.
 func Run(t *testing.T, s Suite) {
 	s.check(t)
+	if s.DirectoryOnly {
+		t.Fatal("storetest: Run needs a complete store; call the directory parts of a DirectoryOnly suite one by one")
+	}
 	t.Run("Users", func(t *testing.T) { RunUsers(t, s) })
 	t.Run("UserPages", func(t *testing.T) { RunUserPages(t, s) })
 	t.Run("Groups", func(t *testing.T) { RunGroups(t, s) })
@@ -88,8 +98,27 @@ func (s Suite) subtests(t *testing.T, tests []subtest) {
 	}
 }
 
+// withOIDC marks a directory subtest that also needs the OIDC state: it is
+// skipped for a DirectoryOnly suite.
+func (s Suite) withOIDC(run func(t *testing.T, st store.Store)) func(t *testing.T, st store.Store) {
+	if !s.DirectoryOnly {
+		return run
+	}
+	return func(t *testing.T, _ store.Store) {
+		t.Skip("needs the OIDC state, which this DirectoryOnly store does not implement")
+	}
+}
+
 // subtest is one behaviour of the contract.
 type subtest struct {
 	name string
 	run  func(t *testing.T, st store.Store)
+}
+
+// requireFull stops a part that needs a complete store.
+func (s Suite) requireFull(t *testing.T) {
+	t.Helper()
+	if s.DirectoryOnly {
+		t.Fatal("storetest: this part needs a complete store, not a DirectoryOnly suite")
+	}
 }

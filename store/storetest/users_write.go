@@ -272,7 +272,7 @@ func userWriteTests(s Suite) []subtest {
 				t.Error("re-created user HasPhoto, want false")
 			}
 		}},
-		{"DeleteUser/RemovesOIDCState", testDeleteUserOIDCState},
+		{"DeleteUser/RemovesOIDCState", s.withOIDC(testDeleteUserOIDCState)},
 		{"DeleteUser/NotFound", func(t *testing.T, st store.Store) {
 			wantNotFound(t, st.DeleteUser(t.Context(), store.NewID()), "DeleteUser(unknown)")
 			a := mustCreateUser(t, st, "alice")
