@@ -18,11 +18,11 @@ import (
 //
 // Locks are the server's: ppolicy refuses every bind of an account whose
 // pwdEndTime has passed (or that its lockout locked), whatever the
-// password, and says so in the response control. To tell a right password
-// (ErrLocked) from a wrong one (ErrInvalidCredentials) as the contract
-// requires, the password of a locked account is then checked with a
-// Compare of userPassword by the service account, which slapd answers by
-// verifying the hash (the value is never returned).
+// password, and says so in the response control. A right password cannot
+// be told from a wrong one then (Compare does not verify hashes, and
+// userPassword is not read), so a locked account gives ErrLocked for any
+// password, as Python Canaille reports it; the server tells any LDAP client
+// as much.
 //
 // Failed attempts are recorded by ppolicy itself in pwdFailureTime when the
 // policy records failures (pwdMaxRecordedFailure or pwdMaxFailure above
@@ -65,15 +65,7 @@ func (d *Directory) Authenticate(ctx context.Context, userName, password string)
 		}
 	}
 	if locked {
-		var same bool
-		err := d.write(ctx, func(c *ldap.Conn) error {
-			var err error
-			same, err = c.Compare(r.dn, "userPassword", password)
-			return err
-		})
-		if err == nil && same {
-			return store.User{}, fmt.Errorf("ldap: authenticate %q: %w", userName, store.ErrLocked)
-		}
+		return store.User{}, fmt.Errorf("ldap: authenticate %q: %w", userName, store.ErrLocked)
 	}
 	return store.User{}, bad
 }

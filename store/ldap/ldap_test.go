@@ -89,6 +89,13 @@ func suite(t *testing.T, posix store.POSIXDefaults, opts ...testslapd.Option) st
 		RecordsFailures: true,
 		POSIX:           posix,
 		DirectoryOnly:   true,
+		// inetOrgPerson's mail is an IA5String (RFC 4524): slapd refuses
+		// internationalised addresses.
+		ASCIIEmails: true,
+		// ppolicy refuses every bind of a locked account, right or wrong
+		// password, and the password cannot be checked otherwise without
+		// reading userPassword (Compare does not verify hashes).
+		LockedRefusesAnyPassword: true,
 	}
 }
 

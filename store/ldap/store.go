@@ -103,7 +103,7 @@ func (d *Directory) detect(ctx context.Context) error {
 		return errors.New("read the schema: no cn=Subschema entry")
 	}
 	has := func(list []string, name string) (string, bool) {
-		needle := "NAME '" + strings.ToLower(name) + "'"
+		needle := "name '" + strings.ToLower(name) + "'"
 		needle2 := "'" + strings.ToLower(name) + "'"
 		for _, def := range list {
 			l := strings.ToLower(def)

@@ -20,7 +20,7 @@ import (
 // userAttrs are the attributes read for a user: every user attribute and
 // the operational ones of the mapping.
 var userAttrs = []string{"*", "entryUUID", "createTimestamp", "modifyTimestamp", "pwdChangedTime", "pwdEndTime",
-	"pwdAccountLockedTime", "pwdFailureTime", "memberOf"}
+	"pwdAccountLockedTime", "pwdFailureTime", "memberOf", "entryCSN"}
 
 // userRecord is a user read from the directory with its DN and entry.
 type userRecord struct {
@@ -56,6 +56,14 @@ func (d *Directory) userFromEntry(e *ldap.Entry) (userRecord, error) {
 	}
 	if d.features.OTP {
 		schemas.OTPFromEntry(le, &u)
+	}
+	// modifyTimestamp has whole seconds; OpenLDAP's entryCSN starts with
+	// the same instant in microseconds, which keeps "most recently
+	// modified" orders exact.
+	if csn, _, ok := strings.Cut(le.First("entryCSN"), "#"); ok {
+		if t, err := schemas.ParseTime(csn); err == nil && t.Truncate(time.Second).Equal(u.LastModified) {
+			u.LastModified = t
+		}
 	}
 	return userRecord{dn: e.DN, entry: le, user: u}, nil
 }

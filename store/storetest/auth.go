@@ -94,6 +94,9 @@ func authTests(s Suite) []subtest {
 			wantErr(t, err, store.ErrLocked, "Authenticate(locked, right password)")
 		}},
 		{"Authenticate/LockedWrongPassword", func(t *testing.T, st store.Store) {
+			if s.LockedRefusesAnyPassword {
+				t.Skip("the backend's server refuses any password of a locked account without checking it")
+			}
 			a := mustCreateUserWithPassword(t, st, "alice", pw)
 			mustUpdateUser(t, st, a.ID, func(u *store.User) error { u.LockDate = time.Now().Add(-time.Hour); return nil })
 			_, err := st.Authenticate(t.Context(), "alice", "wrong")

@@ -50,6 +50,15 @@ type Suite struct {
 	// RunAuthenticate, RunImport) then skip the few subtests that also need
 	// the OIDC state; Run and the other parts refuse such a suite.
 	DirectoryOnly bool
+	// ASCIIEmails: the backend keeps emails in an IA5String attribute (LDAP
+	// mail, RFC 4524) and refuses internationalised addresses, so the
+	// non-ASCII email subtest is skipped.
+	ASCIIEmails bool
+	// LockedRefusesAnyPassword: the backend's server refuses every
+	// password of a locked account without checking it (OpenLDAP's
+	// ppolicy), so a locked account gives ErrLocked for a wrong password
+	// too, and the subtest expecting ErrInvalidCredentials is skipped.
+	LockedRefusesAnyPassword bool
 }
 
 // maxExhaustRange is the largest uid or gid range the suite fills to test

@@ -264,6 +264,9 @@ func userCreateTests(s Suite) []subtest {
 			}
 		}},
 		{"GetUserByEmail/NonASCIICase", func(t *testing.T, st store.Store) {
+			if s.ASCIIEmails {
+				t.Skip("the backend keeps emails in an IA5String attribute")
+			}
 			u := newUser("elodie")
 			u.Emails = []string{"Élodie.Ünal@example.org"}
 			a := mustCreateUserWith(t, st, u)
