@@ -1,0 +1,48 @@
+// Package ldap is the upstream OpenLDAP backend (DATABASE = "ldap"): it
+// keeps users and groups in an existing directory laid out as Python
+// Canaille lays it out (CANAILLE.md 5.3), through the mapping of package
+// schemas, on github.com/go-ldap/ldap/v3.
+//
+// # What is implemented
+//
+// *Directory implements store.Directory, store.DirectoryWriter and
+// store.Importer. It does NOT implement store.OIDCStore (clients, codes,
+// tokens, consents, sessions, tickets, JTIs, signing keys under ou=oauth)
+// nor store.AuditLog, so it is not a store.Store and cmd/canaille does not
+// offer it yet. Listings page through store.PageUsers' fallback (no
+// store.UserPager).
+//
+// # Mapping
+//
+//   - Object IDs are entryUUID (explicit IDs are written with the Relax
+//     Rules control, which needs the manage privilege: the rootdn has it);
+//     created and last_modified are createTimestamp and modifyTimestamp
+//     (refined by entryCSN's microseconds).
+//   - Users: USER_CLASS (plus posixAccount, shadowAccount; oathHOTPToken
+//     when the otp overlay exists), RDN USER_RDN. Every user gets a uid
+//     number from the configured range (see fillPOSIX for races between
+//     nodes).
+//   - Groups: groupOfNames, RDN cn; with an rfc2307bis schema (posixGroup
+//     AUXILIARY) also posixGroup with gidNumber and memberUid; with the
+//     stock nis schema groups have no gid number. Membership is written on
+//     the group's member attribute; a user's groups are read from memberOf
+//     when the memberof overlay exists, from the groups' member values
+//     otherwise. An empty group keeps its own DN as its only member (see
+//     groups.go), never reported as a member.
+//   - Passwords: Authenticate binds as the user (never reads userPassword)
+//     on connections kept for user binds only, with the ppolicy request
+//     control; SetPassword uses the Password Modify extended operation.
+//     Lock dates are ppolicy's pwdEndTime (slapd 2.5.13+ enforces it);
+//     without ppolicy a lock date is refused with a validation error.
+//     Failure times are ppolicy's pwdFailureTime.
+//   - Every user-provided value is escaped in filters (ldap.EscapeFilter)
+//     and DNs (ldap.EscapeDN).
+//
+// # Connections
+//
+// A pool of service connections bound as BIND_DN (POOL_SIZE, a lifetime,
+// IsClosing health checks) retries an operation on a fresh connection after
+// a network error, so that a directory restart is survived without
+// restarting canaille. ldap://, ldaps:// and ldapi:// URIs, StartTLS and a
+// CA file are supported.
+package ldap
