@@ -562,33 +562,40 @@ func hasDN(vals []string, dn string) bool {
 }
 
 // AddMember adds one member value (and memberUid in rfc2307bis form),
-// dropping the empty-group placeholder.
+// dropping the empty-group placeholder. A concurrent AddMember may drop the
+// placeholder (or add the memberUid) first, which makes the server refuse
+// the whole modify: it is then built again from a fresh read.
 func (d *Directory) AddMember(ctx context.Context, groupID, userID string) error {
-	g, err := d.groupByID(ctx, groupID)
-	if err != nil {
-		return err
-	}
 	u, err := d.userByIDNoGroups(ctx, userID)
 	if err != nil {
 		return err
 	}
-	members := g.entry.Strings("member")
-	if hasDN(members, u.dn) {
+	for try := 0; ; try++ {
+		g, err := d.groupByID(ctx, groupID)
+		if err != nil {
+			return err
+		}
+		members := g.entry.Strings("member")
+		if hasDN(members, u.dn) {
+			return nil
+		}
+		req := ldap.NewModifyRequest(g.dn, nil)
+		req.Add("member", []string{u.dn})
+		if hasDN(members, g.dn) {
+			req.Delete("member", []string{g.dn})
+		}
+		if d.features.PosixGroupAux && g.imp.Group.GIDNumber != 0 && !slices.Contains(g.entry.Strings("memberUid"), u.user.UserName) {
+			req.Add("memberUid", []string{u.user.UserName})
+		}
+		err = d.write(ctx, func(c *ldap.Conn) error { return c.Modify(req) })
+		if isCode(err, ldap.LDAPResultNoSuchAttribute, ldap.LDAPResultAttributeOrValueExists) && try < maxUpdateTries {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("ldap: add a member to %s: %w", g.dn, err)
+		}
 		return nil
 	}
-	req := ldap.NewModifyRequest(g.dn, nil)
-	req.Add("member", []string{u.dn})
-	if hasDN(members, g.dn) {
-		req.Delete("member", []string{g.dn})
-	}
-	if d.features.PosixGroupAux && g.imp.Group.GIDNumber != 0 && !slices.Contains(g.entry.Strings("memberUid"), u.user.UserName) {
-		req.Add("memberUid", []string{u.user.UserName})
-	}
-	err = d.write(ctx, func(c *ldap.Conn) error { return c.Modify(req) })
-	if err != nil && !isCode(err, ldap.LDAPResultAttributeOrValueExists) {
-		return fmt.Errorf("ldap: add a member to %s: %w", g.dn, err)
-	}
-	return nil
 }
 
 // RemoveMember removes one member value; the last one is replaced by the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -14,11 +15,10 @@ import (
 	"github.com/canaille-go/canaille/store/ldif"
 )
 
-// Compile-time guards: what this package implements so far.
+// Compile-time guards.
 var (
-	_ store.Directory       = (*Directory)(nil)
-	_ store.DirectoryWriter = (*Directory)(nil)
-	_ store.Importer        = (*Directory)(nil)
+	_ store.Store    = (*Directory)(nil)
+	_ store.Importer = (*Directory)(nil)
 )
 
 // Features are what Open found in the directory's schema (cn=Subschema).
@@ -46,6 +46,10 @@ type Directory struct {
 	features Features
 	// allocMu serialises uid/gid allocation within this process.
 	allocMu sync.Mutex
+	// refs maps user IDs to DNs and back (oidcmap.go).
+	refs refCache
+	// retries counts the updates retried after an assertion failed.
+	retries atomic.Int64
 }
 
 // Open connects to the directory, binds as the service account and reads
@@ -80,6 +84,10 @@ func (d *Directory) Features() Features { return d.features }
 // RoundTrips returns the number of LDAP requests sent so far (binds
 // included), for tests and benchmarks.
 func (d *Directory) RoundTrips() int64 { return d.pool.roundTrips.Load() }
+
+// UpdateRetries returns how many optimistic updates were retried because the
+// entry changed between their read and their write.
+func (d *Directory) UpdateRetries() int64 { return d.retries.Load() }
 
 // Dials returns the number of connections opened so far.
 func (d *Directory) Dials() int64 { return d.pool.dials.Load() }
@@ -190,3 +198,5 @@ var relax = ldap.NewControlString("1.3.6.1.4.1.4203.666.5.12", true, "")
 func isCode(err error, codes ...uint16) bool { return ldap.IsErrorAnyOf(err, codes...) }
 
 func errorsIsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func errorsIsExists(err error) bool { return errors.Is(err, store.ErrExists) }

@@ -436,7 +436,11 @@ func (d *Directory) UpdateUser(ctx context.Context, id string, fn func(*store.Us
 			return store.User{}, fmt.Errorf("ldap: rename %s: %w", old.dn, err)
 		}
 		dn = newDN
+		d.refs.forget(old.user.ID, old.dn)
 		if err := d.renameReferences(ctx, old.dn, newDN); err != nil {
+			return store.User{}, err
+		}
+		if err := d.renameOAuthReferences(ctx, old.dn, newDN); err != nil {
 			return store.User{}, err
 		}
 	}
@@ -502,8 +506,9 @@ func equalValues(a, b [][]byte, set bool) bool {
 	return true
 }
 
-// DeleteUser removes the user from its groups (as member and owner), then
-// deletes its entry.
+// DeleteUser removes the user from its groups (as member and owner),
+// deletes its sessions, tickets, consents, codes and tokens (the entries
+// under ou=oauth whose oauthSubject names it), then deletes its entry.
 func (d *Directory) DeleteUser(ctx context.Context, id string) error {
 	r, err := d.userByID(ctx, id)
 	if err != nil {
@@ -512,6 +517,10 @@ func (d *Directory) DeleteUser(ctx context.Context, id string) error {
 	if err := d.dropReferences(ctx, r.dn); err != nil {
 		return err
 	}
+	if err := d.deleteReferencing(ctx, eq("oauthSubject", r.dn)); err != nil {
+		return err
+	}
+	defer d.refs.forget(r.user.ID, r.dn)
 	err = d.write(ctx, func(c *ldap.Conn) error { return c.Del(ldap.NewDelRequest(r.dn, nil)) })
 	if isCode(err, ldap.LDAPResultNoSuchObject) {
 		return fmt.Errorf("ldap: delete user %q: %w", id, store.ErrNotFound)
@@ -558,6 +567,33 @@ func (d *Directory) SetUserPhoto(ctx context.Context, userID string, photo []byt
 	}
 	if err := d.write(ctx, func(c *ldap.Conn) error { return c.Modify(req) }); err != nil {
 		return fmt.Errorf("ldap: set the photo of %s: %w", r.dn, err)
+	}
+	return nil
+}
+
+// renameOAuthReferences rewrites the oauthSubject and canailleImpersonator
+// values naming a renamed user under ou=oauth.
+func (d *Directory) renameOAuthReferences(ctx context.Context, oldDN, newDN string) error {
+	attrs := []string{"oauthSubject", "canailleImpersonator"}
+	es, err := d.search(ctx, schemas.OAuthBranch+","+d.cfg.RootDN, ldap.ScopeWholeSubtree,
+		"(|"+eq(attrs[0], oldDN)+eq(attrs[1], oldDN)+")", attrs)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		req := ldap.NewModifyRequest(e.DN, nil)
+		for _, a := range attrs {
+			if hasDN(e.GetAttributeValues(a), oldDN) {
+				req.Replace(a, []string{newDN})
+			}
+		}
+		if len(req.Changes) == 0 {
+			continue
+		}
+		err := d.write(ctx, func(c *ldap.Conn) error { return c.Modify(req) })
+		if err != nil && !isCode(err, ldap.LDAPResultNoSuchObject) {
+			return fmt.Errorf("ldap: rename references in %s: %w", e.DN, err)
+		}
 	}
 	return nil
 }
