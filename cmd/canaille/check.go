@@ -92,7 +92,6 @@ func runCheck(e *cmdEnv) error {
 // database checks the store; it reports whether a server is running.
 func (c *checker) database(cfg *Config) bool {
 	if cfg.Canaille.Database == "ldap" {
-		c.warn("%s", ldapRunWarning)
 		c.upstream(cfg)
 		return false
 	}

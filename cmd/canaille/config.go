@@ -342,6 +342,15 @@ type LDAPConfig struct {
 	GroupClass         string     `toml:"GROUP_CLASS"`
 	GroupRDN           string     `toml:"GROUP_RDN"`
 	GroupNameAttribute string     `toml:"GROUP_NAME_ATTRIBUTE"`
+	// START_TLS upgrades an ldap:// connection with StartTLS before
+	// binding (certificate verified).
+	StartTLS bool `toml:"START_TLS"`
+	// CA_FILE is a PEM file of the CAs trusted for the server's
+	// certificate (ldaps:// and START_TLS); empty uses the system's.
+	CAFile string `toml:"CA_FILE"`
+	// POOL_SIZE is the number of service connections kept open by each
+	// canaille process (as many again for password checks).
+	PoolSize int `toml:"POOL_SIZE"`
 }
 
 // StringList is a list of strings that may also be written as one string

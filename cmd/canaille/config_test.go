@@ -356,7 +356,7 @@ func TestLoadConfigCanailleOnlyKeys(t *testing.T) {
 	}
 	want := []string{"DEBUG", "CACHE_TYPE", "TRUSTED_HOSTS", "CANAILLE.TIMEZONE",
 		"CANAILLE.OTP_LIFETIME", "CANAILLE.LOGGING", "[CANAILLE.SMPP]", "[CANAILLE_SQL]",
-		"CANAILLE_OIDC.ACTIVE_JWKS", "CANAILLE_LDAP.POOL_SIZE"}
+		"CANAILLE_OIDC.ACTIVE_JWKS"}
 	if len(warnings) != len(want) {
 		t.Errorf("got %d warnings, want %d (one per key, one per section):\n%s", len(warnings), len(want), strings.Join(warnings, "\n"))
 	}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -366,6 +368,19 @@ func (v *validator) upstream() {
 		if strings.TrimSpace(k.val) == "" {
 			v.add(sec+k.key, "must not be empty")
 		}
+	}
+	if u, err := url.Parse(l.URI); l.StartTLS && err == nil && u.Scheme != "ldap" {
+		v.add(sec+"START_TLS", "works only with an ldap:// URI (ldaps:// is TLS already, ldapi:// a local socket); set it to false or change URI")
+	}
+	if l.CAFile != "" {
+		if data, err := os.ReadFile(l.CAFile); err != nil {
+			v.add(sec+"CA_FILE", "cannot be read: %v", err)
+		} else if !x509.NewCertPool().AppendCertsFromPEM(data) {
+			v.add(sec+"CA_FILE", "%s holds no PEM certificate", quoteShort(l.CAFile))
+		}
+	}
+	if l.PoolSize < 0 || l.PoolSize > 1000 {
+		v.add(sec+"POOL_SIZE", "must be between 1 and 1000 (0 means the default, 10)")
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/bolt"
+	ldapstore "github.com/canaille-go/canaille/store/ldap"
 	"github.com/canaille-go/canaille/store/password"
 )
 
@@ -29,7 +31,7 @@ type cmdEnv struct {
 	configPath string
 
 	cfg *Config
-	st  *bolt.Store
+	st  backend
 	// srv is set when a running server executes the command for a
 	// control-socket client: the store is the server's.
 	srv *server
@@ -73,16 +75,50 @@ func displayPath(p string) string {
 	return p
 }
 
-// ldapRunWarning says what DATABASE = "ldap" does in this version.
-const ldapRunWarning = `CANAILLE.DATABASE = "ldap": 'canaille install' and 'canaille check' prepare and check the upstream directory, but 'canaille run' and the data commands do not serve it yet`
+// backend is a complete store: the embedded bbolt file (DATABASE =
+// "bolt") or the upstream directory (DATABASE = "ldap"). Commands that
+// need more (backup) type-assert it.
+type backend interface {
+	store.Store
+	store.Importer
+}
 
-// checkBackend refuses the upstream LDAP backend, which this version
-// serves only for install and check.
+// upstreamBackend reports DATABASE = "ldap".
+func upstreamBackend(cfg *Config) bool { return cfg.Canaille.Database == "ldap" }
+
+// checkBackend refuses a backend this version cannot serve. Both are
+// served; it stays as the one place to refuse one.
 func checkBackend(cfg *Config) error {
-	if cfg.Canaille.Database == "ldap" {
-		return errors.New(`CANAILLE.DATABASE = "ldap" (the upstream LDAP backend) is not served by this version yet: 'canaille install' and 'canaille check' prepare and check the directory, but this command needs DATABASE = "bolt"`)
+	switch cfg.Canaille.Database {
+	case "", "bolt", "ldap":
+		return nil
 	}
-	return nil
+	return fmt.Errorf("CANAILLE.DATABASE = %q is not served by this version", cfg.Canaille.Database)
+}
+
+// ldapStoreConfig is the upstream backend's configuration of cfg.
+func ldapStoreConfig(cfg *Config) ldapstore.Config {
+	l := cfg.LDAP
+	c := ldapstore.DefaultConfig()
+	c.URI, c.RootDN, c.BindDN, c.BindPW = l.URI, l.RootDN, l.BindDN, l.BindPW
+	c.Timeout = l.Timeout.Duration()
+	c.UserBase, c.UserClass, c.UserRDN = l.UserBase, []string(l.UserClass), l.UserRDN
+	c.GroupBase, c.GroupClass, c.GroupRDN, c.GroupNameAttribute = l.GroupBase, l.GroupClass, l.GroupRDN, l.GroupNameAttribute
+	c.StartTLS, c.CAFile = l.StartTLS, l.CAFile
+	if l.PoolSize > 0 {
+		c.PoolSize = l.PoolSize
+	}
+	c.POSIX = cfg.POSIX()
+	return c
+}
+
+// openUpstream opens the upstream directory of [CANAILLE_LDAP].
+func openUpstream(ctx context.Context, cfg *Config) (backend, error) {
+	d, err := ldapstore.Open(ctx, ldapStoreConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("CANAILLE.DATABASE = \"ldap\": %w (run 'canaille check' for details)", err)
+	}
+	return d, nil
 }
 
 // newHasher builds the password hasher of the configuration.
@@ -104,7 +140,7 @@ func boltConfig(cfg *Config, h *password.Hasher, log *slog.Logger) bolt.Config {
 
 // store opens the database for a command run without a server. With
 // mustExist, a missing file is an error that says to run install.
-func (e *cmdEnv) store(mustExist bool) (*bolt.Store, error) {
+func (e *cmdEnv) store(mustExist bool) (backend, error) {
 	if e.st != nil {
 		return e.st, nil
 	}
@@ -118,6 +154,14 @@ func (e *cmdEnv) store(mustExist bool) (*bolt.Store, error) {
 	}
 	if err := checkBackend(cfg); err != nil {
 		return nil, err
+	}
+	if upstreamBackend(cfg) {
+		st, err := openUpstream(e.ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		e.st = st
+		return st, nil
 	}
 	if mustExist {
 		if _, err := os.Stat(cfg.Bolt.Path); errors.Is(err, os.ErrNotExist) {
@@ -153,7 +197,7 @@ func (e *cmdEnv) logger() *slog.Logger {
 // dataStore gives a data command its store: done reports that a running
 // server already ran the command through its control socket; otherwise
 // the database is opened here.
-func (e *cmdEnv) dataStore(files remoteFiles) (st *bolt.Store, done bool, err error) {
+func (e *cmdEnv) dataStore(files remoteFiles) (st backend, done bool, err error) {
 	if done, err := e.viaServer(files); done {
 		return nil, true, err
 	}
@@ -172,7 +216,9 @@ type remoteFiles struct {
 
 // viaServer runs a data command through the control socket of a running
 // server. It reports false when no server answers (the caller then opens
-// the database itself).
+// the database itself). With DATABASE = "ldap" there is no control
+// socket: several processes may use a directory at once, so data commands
+// always open it themselves.
 func (e *cmdEnv) viaServer(files remoteFiles) (bool, error) {
 	if e.srv != nil {
 		return false, nil
@@ -183,6 +229,9 @@ func (e *cmdEnv) viaServer(files remoteFiles) (bool, error) {
 	}
 	if err := checkBackend(cfg); err != nil {
 		return true, err
+	}
+	if upstreamBackend(cfg) {
+		return false, nil
 	}
 	conn, err := dialControl(cfg.Bolt.ControlSocketPath())
 	if err != nil || conn == nil {

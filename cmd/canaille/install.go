@@ -117,7 +117,6 @@ func installLDAP(e *cmdEnv, cfg *Config, admin bool) error {
 	if admin {
 		return usagef(`--admin-user is not available with CANAILLE.DATABASE = "ldap" yet: create the administrator in the directory and add it to a group the ACL sections empower`)
 	}
-	fmt.Fprintf(e.stderr, "warning: %s\n", ldapRunWarning)
 	if err := installKeys(cfg, e.stdout); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/store/bolt"
 	"github.com/canaille-go/canaille/ui"
 )
@@ -67,9 +68,20 @@ func runBackup(e *cmdEnv) error {
 		}
 		return err
 	}
-	st, err := e.store(true)
+	cfg, err := e.config()
 	if err != nil {
 		return err
+	}
+	if upstreamBackend(cfg) {
+		return errors.New(`backup: with CANAILLE.DATABASE = "ldap" the data lives in the directory: back it up there (slapcat -n 1 -l backup.ldif, or your directory's backup)`)
+	}
+	bst, err := e.store(true)
+	if err != nil {
+		return err
+	}
+	st, ok := bst.(store.Backupper)
+	if !ok {
+		return errors.New("backup: this database cannot be backed up by canaille")
 	}
 	start := time.Now()
 	var n int64

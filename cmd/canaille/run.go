@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/canaille-go/canaille/ldapserver"
-	"github.com/canaille-go/canaille/store/bolt"
 	"github.com/canaille-go/canaille/ui"
 )
 
@@ -49,7 +48,7 @@ type component interface {
 // server is a running canaille: configuration, store and components.
 type server struct {
 	cfg        *Config
-	store      *bolt.Store
+	store      backend
 	log        *slog.Logger
 	components []component
 	fail       chan error
@@ -139,9 +138,11 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 		return err
 	}
 	s := &server{cfg: cfg, store: st, log: log, fail: make(chan error, 4)}
-	s.components = []component{
-		&controlServer{path: cfg.Bolt.ControlSocketPath(), log: log, exec: s.exec},
-		&cleaner{store: st, log: log, every: cleanInterval},
+	s.components = []component{&cleaner{store: st, log: log, every: cleanInterval}}
+	if !upstreamBackend(cfg) {
+		// With the upstream directory, data commands open it themselves
+		// (several processes may), so there is no control socket.
+		s.components = append([]component{&controlServer{path: cfg.Bolt.ControlSocketPath(), log: log, exec: s.exec}}, s.components...)
 	}
 	if cfg.HTTP.Listen != "" {
 		var provider *oidc.Provider
@@ -188,8 +189,13 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 		}
 		started = append(started, c)
 	}
-	log.Info("canaille running", "version", versionString(), "database", cfg.Bolt.Path,
-		"control_socket", cfg.Bolt.ControlSocketPath())
+	if upstreamBackend(cfg) {
+		log.Info("canaille running", "version", versionString(), "database", "ldap", "uri", cfg.LDAP.URI,
+			"root_dn", cfg.LDAP.RootDN)
+	} else {
+		log.Info("canaille running", "version", versionString(), "database", cfg.Bolt.Path,
+			"control_socket", cfg.Bolt.ControlSocketPath())
+	}
 	if ready != nil {
 		if err := ready(s); err != nil {
 			return err
@@ -233,7 +239,7 @@ func (s *server) exec(ctx context.Context, args []string, stdin io.Reader, stdou
 
 // cleaner deletes expired objects periodically.
 type cleaner struct {
-	store *bolt.Store
+	store backend
 	log   *slog.Logger
 	every time.Duration
 	stop  chan struct{}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -65,12 +66,30 @@ func dialUpstream(ctx context.Context, l LDAPConfig) (*upstreamConn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	tlsCfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if l.CAFile != "" {
+		pem, err := os.ReadFile(l.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("CANAILLE_LDAP.CA_FILE: %v", err)
+		}
+		tlsCfg.RootCAs = x509.NewCertPool()
+		if !tlsCfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CANAILLE_LDAP.CA_FILE %s holds no PEM certificate", l.CAFile)
+		}
+	}
 	conn, err := ldap.DialURL(l.URI, ldap.DialWithDialer(&net.Dialer{Timeout: timeout}),
-		ldap.DialWithTLSConfig(&tls.Config{ServerName: host}))
+		ldap.DialWithTLSConfig(tlsCfg))
 	if err != nil {
 		return nil, fmt.Errorf("CANAILLE_LDAP.URI %s is not reachable: %v", l.URI, unwrapLDAP(err))
 	}
 	conn.SetTimeout(timeout)
+	if l.StartTLS && u.Scheme == "ldap" {
+		if err := conn.StartTLS(tlsCfg); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("CANAILLE_LDAP.START_TLS: StartTLS with %s failed: %v", l.URI, unwrapLDAP(err))
+		}
+		mode = "StartTLS (certificate verified)"
+	}
 	uc := &upstreamConn{Conn: conn, cfg: l, tlsMode: mode}
 	return uc, nil
 }

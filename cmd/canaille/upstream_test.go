@@ -109,7 +109,6 @@ func TestInstallLDAPLoadsSchemas(t *testing.T) {
 	wantLines(t, r.stdout, "connected to "+srv.URL+", no TLS (ldap://), bound as "+srv.AdminDN,
 		"schema oauth2 added: cn=oauth,cn=schema,cn=config", "schema extension added: cn=canaille,cn=schema,cn=config",
 		"entries created: ou=users,"+srv.Suffix, "signing key pair written")
-	wantLines(t, r.stderr, "'canaille run' and the data commands do not serve it yet")
 	c := adminConn(t, srv)
 	classes := serverClasses(t, c)
 	for _, n := range []string{"oauthClient", "oauthConsent", "canailleSession", "canailleAuditEvent", "canailleTokenExtension"} {
@@ -313,6 +312,6 @@ func TestLDAPErrors(t *testing.T) {
 	srv.Stop()
 	r = te.run("", "check")
 	wantLines(t, r.stdout, "PROBLEM  CANAILLE_LDAP.URI "+srv.URL+" is not reachable")
-	te.fails(1, []string{`not served by this version yet`}, "run")
+	te.fails(1, []string{`CANAILLE.DATABASE = "ldap"`, "connection refused"}, "run")
 	te.fails(2, []string{"--admin-user is not available"}, "install", "--admin-user", "x")
 }
