@@ -458,6 +458,7 @@ func DefaultConfig() *Config {
 			GroupClass:         "groupOfNames",
 			GroupRDN:           "cn",
 			GroupNameAttribute: "cn",
+			PoolSize:           10,
 		},
 	}
 }

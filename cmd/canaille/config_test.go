@@ -215,7 +215,7 @@ func TestLoadConfigEverySection(t *testing.T) {
 		{"CANAILLE_LDAP", LDAPConfig{URI: "ldaps://ldap.example.net", RootDN: "dc=example,dc=net",
 			BindDN: "cn=canaille,ou=services,dc=example,dc=net", BindPW: "ldap-secret", Timeout: Duration(5 * time.Second),
 			UserBase: "ou=people,dc=example,dc=net", UserClass: StringList{"inetOrgPerson", "posixAccount"}, UserRDN: "cn",
-			GroupBase: "ou=teams,dc=example,dc=net", GroupClass: "groupOfUniqueNames", GroupRDN: "ou", GroupNameAttribute: "description"}},
+			GroupBase: "ou=teams,dc=example,dc=net", GroupClass: "groupOfUniqueNames", GroupRDN: "ou", GroupNameAttribute: "description", PoolSize: 10}},
 	} {
 		if got := keyValue(t, c, tt.key); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s = %#v, want %#v", tt.key, got, tt.want)

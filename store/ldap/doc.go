@@ -5,12 +5,17 @@
 //
 // # What is implemented
 //
-// *Directory implements store.Directory, store.DirectoryWriter and
-// store.Importer. It does NOT implement store.OIDCStore (clients, codes,
-// tokens, consents, sessions, tickets, JTIs, signing keys under ou=oauth)
-// nor store.AuditLog, so it is not a store.Store and cmd/canaille does not
-// offer it yet. Listings page through store.PageUsers' fallback (no
-// store.UserPager).
+// *Directory implements store.Store (store.Directory,
+// store.DirectoryWriter, store.OIDCStore, store.AuditLog) and
+// store.Importer, and passes the whole conformance suite. It does not
+// implement store.UserPager (listings page through store.PageUsers'
+// fallback) nor store.Backupper (a directory is backed up by its own
+// tools).
+//
+// OIDC objects live under ou=oauth (schemas.UpstreamBranches): see
+// clients.go, tokens.go, web.go and audit.go for each mapping and
+// oidcmap.go for the references (DNs) and the optimistic updates with the
+// Assertion control on entryCSN.
 //
 // # Mapping
 //

@@ -57,7 +57,7 @@ func newPool(cfg Config) (*pool, error) {
 		p.dials.Add(1)
 		c.SetTimeout(cfg.Timeout)
 		if cfg.StartTLS {
-			p.roundTrips.Add(1)
+			p.countTrip()
 			if err := c.StartTLS(tlsCfg); err != nil {
 				c.Close()
 				return nil, fmt.Errorf("StartTLS: %w", err)
@@ -94,7 +94,7 @@ func (p *pool) get(ctx context.Context) (*pconn, error) {
 	p.mu.Unlock()
 	c, err := p.dial(ctx)
 	if err == nil {
-		p.roundTrips.Add(1)
+		p.countTrip()
 		if err = c.Bind(p.cfg.BindDN, p.cfg.BindPW); err != nil {
 			c.Close()
 			err = fmt.Errorf("bind as the service account: %w", err)
@@ -215,7 +215,7 @@ func (u *userConns) bind(ctx context.Context, dn, password string, controls []ld
 			}
 			pc = &pconn{c: c, created: time.Now()}
 		}
-		u.p.roundTrips.Add(1)
+		u.p.countTrip()
 		var res *ldap.SimpleBindResult
 		res, err = pc.c.SimpleBind(&ldap.SimpleBindRequest{Username: dn, Password: password, Controls: controls})
 		if isNetworkError(err) || pc.c.IsClosing() {
@@ -263,3 +263,17 @@ func (u *userConns) close() {
 	}
 	u.idle = nil
 }
+
+// allRoundTrips counts the LDAP requests of every store of the process,
+// for end-to-end measurements (TotalRoundTrips).
+var allRoundTrips atomic.Int64
+
+func (p *pool) countTrip() {
+	p.roundTrips.Add(1)
+	allRoundTrips.Add(1)
+}
+
+// TotalRoundTrips returns the number of LDAP requests sent by every store
+// of this process so far, for tests and benchmarks that cannot reach the
+// store itself (a server started by cmd/canaille).
+func TotalRoundTrips() int64 { return allRoundTrips.Load() }

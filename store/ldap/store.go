@@ -96,7 +96,7 @@ func (d *Directory) Dials() int64 { return d.pool.dials.Load() }
 func (d *Directory) detect(ctx context.Context) error {
 	var e *ldap.Entry
 	err := d.pool.do(ctx, func(c *ldap.Conn) error {
-		d.pool.roundTrips.Add(1)
+		d.pool.countTrip()
 		res, err := c.Search(ldap.NewSearchRequest("cn=Subschema", ldap.ScopeBaseObject, ldap.NeverDerefAliases,
 			0, 0, false, "(objectClass=subschema)", []string{"objectClasses", "attributeTypes"}, nil))
 		if err == nil && len(res.Entries) == 1 {
@@ -135,7 +135,7 @@ func (d *Directory) detect(ctx context.Context) error {
 func (d *Directory) search(ctx context.Context, base string, scope int, filter string, attrs []string, controls ...ldap.Control) ([]*ldap.Entry, error) {
 	var out []*ldap.Entry
 	err := d.pool.do(ctx, func(c *ldap.Conn) error {
-		d.pool.roundTrips.Add(1)
+		d.pool.countTrip()
 		res, err := c.Search(ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, controls))
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 			out = nil
@@ -156,7 +156,7 @@ func (d *Directory) search(ctx context.Context, base string, scope int, filter s
 // write runs one write operation on a service connection.
 func (d *Directory) write(ctx context.Context, fn func(c *ldap.Conn) error) error {
 	return d.pool.do(ctx, func(c *ldap.Conn) error {
-		d.pool.roundTrips.Add(1)
+		d.pool.countTrip()
 		return fn(c)
 	})
 }
