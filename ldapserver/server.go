@@ -108,12 +108,23 @@ func New(cfg Config, dir store.Directory, policy *acl.Policy) (*Server, error) {
 	s := &Server{cfg: cfg, dir: d, log: cfg.Logger, sessions: map[uint64]*session{},
 		slots: make(chan struct{}, cfg.MaxConnections)}
 	s.binds = newBindCache(cfg.Secret, cfg.BindCacheTTL)
-	// gldap and the go-ldap client read whole BER packets: bound them
-	// process-wide (LIBRARIES.md 1.5).
-	if max := int64(cfg.MaxMessageSize); ber.MaxPacketLengthBytes > max {
-		ber.MaxPacketLengthBytes = max
-	}
+	limitBERPackets(int64(cfg.MaxMessageSize))
 	return s, nil
+}
+
+var berLimit sync.Once
+
+// limitBERPackets bounds the BER packets gldap and the go-ldap client
+// read, process-wide (LIBRARIES.md 1.5). The bound is a global variable of
+// go-asn1-ber that its decoders read at any time: it is set once, by the
+// first server, before any of them serves (several servers in one process,
+// as in tests, would otherwise race on it).
+func limitBERPackets(max int64) {
+	berLimit.Do(func() {
+		if ber.MaxPacketLengthBytes > max {
+			ber.MaxPacketLengthBytes = max
+		}
+	})
 }
 
 // Name implements the component contract.
