@@ -71,23 +71,9 @@ base="dc=example,dc=org"
 slapd_pid=""
 canaille_pid=""
 
-log() { printf '%s\n' "$*" >&2; }
+# log, stop, port_open, free_port, wait_port
+source "$repo/bench/lib.sh"
 
-# stop PID NAME: SIGTERM, then SIGKILL after 10 s.
-stop() {
-	local pid=$1 name=$2 i
-	[[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "$name (pid $pid) did not stop on SIGTERM; killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local status=$?
@@ -104,33 +90,6 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 # port_open PORT: whether something accepts TCP connections on 127.0.0.1:PORT.
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# free_port: a TCP port of 127.0.0.1 that nothing listens on.
-free_port() {
-	local port i
-	for ((i = 0; i < 100; i++)); do
-		port=$((20000 + RANDOM % 40000))
-		if ! port_open "$port"; then
-			echo "$port"
-			return 0
-		fi
-	done
-	log "no free port found"
-	return 1
-}
-
-# wait_port PORT PID: wait until PORT answers while PID lives; false on
-# timeout or exit.
-wait_port() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < wait_seconds * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		port_open "$port" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 find_tool() {
 	command -v "$1" 2>/dev/null || { [[ -x "/usr/sbin/$1" ]] && echo "/usr/sbin/$1"; } || true

@@ -79,23 +79,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/canaille-oidc-bench.XXXXXX")
 canaille_pid=""
 ref_pid=""
 
-log() { printf '%s\n' "$*" >&2; }
+# log, stop, port_open, free_port, wait_port
+source "$repo/bench/lib.sh"
 
-# stop PID NAME: SIGTERM, then SIGKILL after 10 s.
-stop() {
-	local pid=$1 name=$2 i
-	[[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "$name (pid $pid) did not stop on SIGTERM; killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local status=$?
@@ -111,30 +97,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-	local port i
-	for ((i = 0; i < 100; i++)); do
-		port=$((20000 + RANDOM % 40000))
-		if ! port_open "$port"; then
-			echo "$port"
-			return 0
-		fi
-	done
-	log "no free port found"
-	return 1
-}
-
-wait_port() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < wait_seconds * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		port_open "$port" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # The same settings for both servers.
 client_id=bench-client
