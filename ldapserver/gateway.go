@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
@@ -189,6 +190,9 @@ func responseApp(op byte) ber.Tag {
 
 // logOp writes the one line of an operation: never a password.
 func (s *Server) logOp(se *session, op string, id int64, code int, start time.Time, extra ...slog.Attr) {
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(observedOp(op), code, time.Since(start))
+	}
 	if !s.log.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
@@ -199,6 +203,22 @@ func (s *Server) logOp(se *session, op string, id int64, code int, start time.Ti
 	attrs := append(buf[:0], slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msgid", id),
 		slog.String("bind_dn", dn), slog.Int("result", code), slog.Duration("duration", time.Since(start)))
 	s.log.LogAttrs(context.Background(), slog.LevelInfo, opMessage(op), append(attrs, extra...)...)
+}
+
+// observedOp bounds the operation names given to Config.Observe: an
+// extended operation of an unknown OID is "extended other".
+func observedOp(op string) string {
+	switch op {
+	case "extended starttls", "extended whoami", "extended passwd":
+		return op
+	}
+	if strings.HasPrefix(op, "extended ") {
+		return "extended other"
+	}
+	if op == "" {
+		return "other"
+	}
+	return op
 }
 
 // opMessage is the message of an operation's log line.

@@ -48,6 +48,7 @@ func (s *Server) bind(ctx context.Context, se *session, id int64, frame []byte) 
 	case password == "":
 		// RFC 4513 5.1.2: an "unauthenticated bind" is refused.
 		s.log.Info("LDAP bind refused", "conn", se.id, "reason", "DN without password")
+		s.bindOutcome("failure")
 		return reply(resultInvalidCredentials, "invalid credentials")
 	case s.cfg.RequireTLSForBind && !se.tls.Load():
 		return reply(resultConfidentialityRequired, "binds with a password need TLS (StartTLS or LDAPS)")
@@ -55,10 +56,30 @@ func (s *Server) bind(ctx context.Context, se *session, id int64, frame []byte) 
 	u, reason := s.authenticate(ctx, name, password)
 	if reason != "" {
 		s.log.Info("LDAP bind refused", "conn", se.id, "remote", se.remote, "bind_dn", name, "reason", reason)
+		if strings.HasPrefix(reason, reasonLockout) || reason == reasonLocked {
+			s.bindOutcome("locked")
+		} else {
+			s.bindOutcome("failure")
+		}
 		return reply(resultInvalidCredentials, "invalid credentials")
 	}
+	s.bindOutcome("success")
 	se.setIdentity(s.dir.userDN(u.UserName), &u)
 	return reply(resultSuccess, "")
+}
+
+// Reasons of a refused bind that are a lockout rather than a wrong
+// password.
+const (
+	reasonLockout = "intruder lockout"
+	reasonLocked  = "account locked"
+)
+
+// bindOutcome reports a bind with a password to Config.BindOutcome.
+func (s *Server) bindOutcome(outcome string) {
+	if s.cfg.BindOutcome != nil {
+		s.cfg.BindOutcome(outcome)
+	}
 }
 
 // authenticate checks a bind name and password; reason is "" on success,
@@ -76,14 +97,14 @@ func (s *Server) authenticate(ctx context.Context, name, password string) (store
 	if s.cfg.Lockout != nil {
 		if u, err := s.dir.store.GetUserByName(ctx, userName); err == nil {
 			if wait := s.cfg.Lockout.Wait(u.PasswordFailureTimestamps, time.Now()); wait > 0 {
-				return store.User{}, fmt.Sprintf("intruder lockout: %s to wait", wait.Round(time.Second))
+				return store.User{}, fmt.Sprintf("%s: %s to wait", reasonLockout, wait.Round(time.Second))
 			}
 		}
 	}
 	u, err := s.dir.store.Authenticate(ctx, userName, password)
 	switch {
 	case errors.Is(err, store.ErrLocked):
-		return store.User{}, "account locked"
+		return store.User{}, reasonLocked
 	case err != nil:
 		return store.User{}, "wrong password or no password"
 	}

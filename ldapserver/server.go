@@ -55,6 +55,15 @@ type Config struct {
 	VendorVersion string
 	// Logger gets one line per operation; nil discards.
 	Logger *slog.Logger
+	// Observe, when set, is called once per finished operation with its
+	// name (bind, search, add, modify, delete, modrdn, compare, refused,
+	// extended starttls|whoami|passwd|other), the LDAP result code and
+	// the time it took. It must be fast and safe for concurrent use.
+	Observe func(op string, code int, d time.Duration)
+	// BindOutcome, when set, is called after each bind with a password:
+	// "success", "failure" or "locked" (intruder lockout or a locked
+	// account).
+	BindOutcome func(outcome string)
 }
 
 // Server is the LDAP server: a gateway that owns the public listeners and

@@ -262,6 +262,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	}
 	p.log.Info("token issued", "security", true, "client", cid, "user", sess.UserID,
 		"grant", strings.Join(ar.GetGrantTypes(), " "), "scope", strings.Join(ar.GetGrantedScopes(), " "))
+	if p.cfg.TokenIssued != nil {
+		p.cfg.TokenIssued(grantLabel(ar.GetGrantTypes()))
+	}
 	p.fosite.WriteAccessResponse(ctx, w, ar, resp)
 }
 
@@ -404,4 +407,15 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, claims)
+}
+
+// grantLabel names the grant of a token request for Config.TokenIssued,
+// from a fixed set.
+func grantLabel(grants fosite.Arguments) string {
+	for _, g := range []string{"authorization_code", "refresh_token", "client_credentials", "password"} {
+		if grants.ExactOne(g) {
+			return g
+		}
+	}
+	return "other"
 }

@@ -72,8 +72,13 @@ type Config struct {
 	Lockout *store.LockoutPolicy
 	// HTTPClient sends back-channel logout notifications.
 	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// TokenIssued, when set, is called after each successful token
+	// request with its grant type (authorization_code, refresh_token,
+	// client_credentials, password; "other" for anything else). It must
+	// be fast and safe for concurrent use.
+	TokenIssued func(grant string)
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 // Provider is the OpenID Connect provider.

@@ -248,6 +248,7 @@ func (a *App) passwordSubmit(c *ctx) error {
 		}
 		if wait > 0 {
 			c.security("login refused", "login", st.Login, "reason", "intruder lockout")
+			a.signIn("locked")
 			c.fieldError(f, "password", "login_lockout", "Count", int(math.Ceil(wait.Seconds())))
 			c.renderForm(http.StatusTooManyRequests, "password", data, f)
 			return nil
@@ -264,18 +265,28 @@ func (a *App) passwordSubmit(c *ctx) error {
 			a.failures.add(st.Login, c.now)
 		}
 		c.security("login failed", "login", st.Login)
+		a.signIn("failure")
 		c.fieldError(f, "password", "login_failed")
 		c.renderForm(http.StatusUnprocessableEntity, "password", data, f)
 		return nil
 	case errors.Is(err, store.ErrLocked):
 		c.security("login refused", "login", st.Login, "reason", "account locked")
+		a.signIn("locked")
 		c.fieldError(f, "password", "login_locked")
 		c.renderForm(http.StatusForbidden, "password", data, f)
 		return nil
 	case err != nil:
 		return err
 	}
+	a.signIn("success")
 	return c.completeFactor(st, passwordFactor{}, &u)
+}
+
+// signIn reports the outcome of a password check to Config.SignIn.
+func (a *App) signIn(outcome string) {
+	if a.cfg.SignIn != nil {
+		a.cfg.SignIn(outcome)
+	}
 }
 
 // logoutPage asks for confirmation: signing out changes state, so it is

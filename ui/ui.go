@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/canaille-go/canaille/oidc"
@@ -104,6 +105,10 @@ type Config struct {
 	OIDC *oidc.Provider
 
 	Logger *slog.Logger
+	// SignIn, when set, is called after each password check of the web
+	// sign-in: "success", "failure" or "locked" (intruder lockout or a
+	// locked account). It must be fast and safe for concurrent use.
+	SignIn func(outcome string)
 	// Version is shown in the footer of the about page.
 	Version string
 	// Now replaces time.Now in tests.
@@ -115,7 +120,7 @@ type App struct {
 	cfg     Config
 	st      Store
 	log     *slog.Logger
-	router  *httprouter.Router
+	router  *routeTable
 	handler http.Handler
 	keys    keys
 	tpl     *templates
@@ -202,7 +207,7 @@ func New(cfg Config, st Store) (*App, error) {
 		return nil, err
 	}
 	a.factors = []factor{passwordFactor{}}
-	a.router = httprouter.New()
+	a.router = &routeTable{Router: httprouter.New()}
 	a.router.RedirectFixedPath = false
 	a.router.HandleMethodNotAllowed = true
 	a.router.NotFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -277,6 +282,44 @@ func (a *App) routes() {
 	a.router.HandlerFunc(get, "/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, a.faviconURL(), http.StatusMovedPermanently)
 	})
+}
+
+// routeTable is the router; every route it registers records its pattern
+// for WithRoute.
+type routeTable struct {
+	*httprouter.Router
+}
+
+func (t *routeTable) Handle(method, path string, h httprouter.Handle) {
+	t.Router.Handle(method, path, func(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+		if rp, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*rp = path
+		}
+		h(w, r, p)
+	})
+}
+
+func (t *routeTable) Handler(method, path string, h http.Handler) {
+	t.Handle(method, path, func(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+		if len(p) > 0 {
+			r = r.WithContext(context.WithValue(r.Context(), httprouter.ParamsKey, p))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (t *routeTable) HandlerFunc(method, path string, h http.HandlerFunc) {
+	t.Handler(method, path, h)
+}
+
+type routeKey struct{}
+
+// WithRoute returns a context under which the App writes to *route the
+// pattern of the route that serves the request, such as
+// "/profile/:user", and leaves it alone when no route matches: a bounded
+// label for metrics, where the path itself is not.
+func WithRoute(ctx context.Context, route *string) context.Context {
+	return context.WithValue(ctx, routeKey{}, route)
 }
 
 // muxPattern turns an httprouter path (/a/:b/*c) into a ServeMux
