@@ -141,8 +141,16 @@ func (d *Directory) CreateClient(ctx context.Context, c store.Client) (store.Cli
 }
 
 // GetClient implements store.OIDCStore.
+// Clients are read through the read cache (cache.go).
 func (d *Directory) GetClient(ctx context.Context, id string) (store.Client, error) {
+	if c, ok := d.cache.client(id); ok {
+		return c, nil
+	}
+	gen := d.cache.generation()
 	_, c, err := clientKind.byID(ctx, d, id)
+	if err == nil {
+		d.cache.putClient(gen, c)
+	}
 	return c, err
 }
 

@@ -61,6 +61,12 @@ type Config struct {
 	RetryMax   int
 	RetryDelay time.Duration
 
+	// CacheTTL is how long users (with their groups) and clients read from
+	// the directory are reused (default 5 s; negative disables the cache).
+	// This process's own writes empty the cache; another node's changes
+	// are seen up to CacheTTL late (see readCache).
+	CacheTTL time.Duration
+
 	// POSIX is the uid/gid allocation range and the defaults of new users.
 	POSIX store.POSIXDefaults
 }
@@ -71,7 +77,7 @@ func DefaultConfig() Config {
 		Timeout: 10 * time.Second, UserBase: "ou=users,dc=example,dc=org", UserClass: []string{"inetOrgPerson"},
 		UserRDN: "uid", GroupBase: "ou=groups,dc=example,dc=org", GroupClass: "groupOfNames", GroupRDN: "cn",
 		GroupNameAttribute: "cn", PoolSize: 10, PoolMaxLifetime: 600 * time.Second, RetryMax: 3,
-		RetryDelay: 100 * time.Millisecond, POSIX: store.DefaultPOSIX()}
+		RetryDelay: 100 * time.Millisecond, CacheTTL: 5 * time.Second, POSIX: store.DefaultPOSIX()}
 }
 
 // withDefaults fills the zero fields.
@@ -103,6 +109,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = d.RetryDelay
+	}
+	if c.CacheTTL == 0 {
+		c.CacheTTL = d.CacheTTL
 	}
 	if c.POSIX == (store.POSIXDefaults{}) {
 		c.POSIX = d.POSIX

@@ -50,4 +50,14 @@
 // a network error, so that a directory restart is survived without
 // restarting canaille. ldap://, ldaps:// and ldapi:// URIs, StartTLS and a
 // CA file are supported.
+//
+// # Requests per call
+//
+// Users (with their groups) and clients are served from a read cache for
+// Config.CacheTTL (cache.go); new sessions, tickets, codes and access
+// tokens get IDs derived from their secret (derivedID), so that their adds
+// need no duplicate search; updateByID asserts the entryCSN of the last
+// read of the object instead of reading it again. A warm sign-in
+// (Authenticate, CreateSession, CreateAuthorizationCode after the sign-in
+// form's GetUserByName) is three requests: TestRoundTrips.
 package ldap

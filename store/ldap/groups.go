@@ -248,6 +248,57 @@ func (d *Directory) userGroups(ctx context.Context, userDN string) ([]store.Ref,
 	return refs, nil
 }
 
+// groupsOf returns the groups of a user read with userAttrs: with the
+// memberof overlay from its memberOf values, each group's ID and name
+// coming from the read cache or, for the DNs it does not know, from one
+// search; without the overlay from a search of the groups' member values.
+func (d *Directory) groupsOf(ctx context.Context, r userRecord) ([]store.Ref, error) {
+	if !d.features.MemberOf {
+		return d.userGroups(ctx, r.dn)
+	}
+	var refs []store.Ref
+	var missing []string
+	for _, m := range r.entry.Strings("memberOf") {
+		if g, ok := d.cache.group(dnKey(m)); !ok {
+			missing = append(missing, m)
+		} else if g.ok && !store.HasRef(refs, g.ref.ID) {
+			refs = append(refs, g.ref)
+		}
+	}
+	if len(missing) > 0 {
+		gen := d.cache.generation()
+		fs := make([]string, len(missing))
+		for i, m := range missing {
+			fs[i] = d.dnFilter(m)
+		}
+		es, err := d.search(ctx, d.cfg.GroupBase, ldap.ScopeWholeSubtree, d.groupFilter("(|"+strings.Join(fs, "")+")"),
+			[]string{"cn", "entryUUID"})
+		if err != nil {
+			return nil, err
+		}
+		found := map[string]bool{}
+		for _, e := range es {
+			id := schemas.CanonicalUUID(e.GetAttributeValue("entryUUID"))
+			if id == "" {
+				continue
+			}
+			ref := store.Ref{ID: id, Name: e.GetAttributeValue("cn")}
+			found[dnKey(e.DN)] = true
+			d.cache.putGroup(gen, dnKey(e.DN), groupRef{ref: ref, ok: true})
+			if !store.HasRef(refs, id) {
+				refs = append(refs, ref)
+			}
+		}
+		for _, m := range missing {
+			if k := dnKey(m); !found[k] {
+				d.cache.putGroup(gen, k, groupRef{}) // not a group under GROUP_BASE
+			}
+		}
+	}
+	sortRefs(refs)
+	return refs, nil
+}
+
 // fillGroups sets the groups of many users with one search: with the
 // memberof overlay from each user's memberOf values and the groups' names
 // and IDs, without it from the groups' member values.

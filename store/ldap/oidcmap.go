@@ -147,6 +147,9 @@ func (k *kind[T]) one(ctx context.Context, d *Directory, what, filter string) (*
 	}
 	c := &codec{ctx: ctx, d: d}
 	t := k.decode(c, es[0])
+	if c.err == nil {
+		d.hints.put(k.name, *k.id(&t), es[0])
+	}
 	return es[0], t, c.err
 }
 
@@ -170,7 +173,7 @@ func (k *kind[T]) add(ctx context.Context, d *Directory, t *T) error {
 		}
 	}
 	req.Attribute(k.rdn, []string{*k.id(t)})
-	err := d.write(ctx, func(conn *ldap.Conn) error { return conn.Add(req) })
+	err := d.writeAt(ctx, req.DN, func(conn *ldap.Conn) error { return conn.Add(req) })
 	if isCode(err, ldap.LDAPResultEntryAlreadyExists) {
 		return fmt.Errorf("ldap: %s: %w", k.name, store.ErrExists)
 	}
@@ -208,13 +211,37 @@ func (k *kind[T]) changes(c *codec, e *ldap.Entry, t *T) *ldap.ModifyRequest {
 // filter: fn gets the decoded object and may change it; the changed
 // attributes are written under an assertion on the entryCSN read.
 func (k *kind[T]) update(ctx context.Context, d *Directory, what, filter string, fn func(e *ldap.Entry, t *T) error) (T, error) {
+	return k.updateHinted(ctx, d, what, filter, "", fn)
+}
+
+// updateByID is update on the entry whose RDN value is id. Its first try
+// starts from the entry the last read of this object returned (see
+// readHints) when there is one: the modify asserts that entry's entryCSN,
+// so that it succeeds only if the entry has not changed since, and the
+// read before the write is saved; otherwise the loop reads it again.
+func (k *kind[T]) updateByID(ctx context.Context, d *Directory, id string, fn func(e *ldap.Entry, t *T) error) (T, error) {
+	return k.updateHinted(ctx, d, strconv.Quote(id), eq(k.rdn, id), id, fn)
+}
+
+func (k *kind[T]) updateHinted(ctx context.Context, d *Directory, what, filter, hintID string, fn func(e *ldap.Entry, t *T) error) (T, error) {
 	var zero T
+	hinted := false
 	for try := 0; try < maxUpdateTries; try++ {
-		if try > 0 {
+		if try > 0 && !hinted {
 			d.retries.Add(1)
 			time.Sleep(time.Duration(rand.IntN(1000*min(try, 10))) * time.Microsecond)
 		}
-		e, t, err := k.one(ctx, d, what, filter)
+		var e *ldap.Entry
+		var t T
+		var err error
+		if he := d.hints.take(k.name, hintID); try == 0 && he != nil {
+			hinted = true
+			c := &codec{ctx: ctx, d: d}
+			e, t, err = he, k.decode(c, he), c.err
+		} else {
+			hinted = false
+			e, t, err = k.one(ctx, d, what, filter)
+		}
 		if err != nil {
 			return zero, err
 		}
@@ -238,7 +265,7 @@ func (k *kind[T]) update(ctx context.Context, d *Directory, what, filter string,
 			return zero, err
 		}
 		req.Controls = append(req.Controls, ctl)
-		err = d.write(ctx, func(conn *ldap.Conn) error { return conn.Modify(req) })
+		err = d.writeAt(ctx, e.DN, func(conn *ldap.Conn) error { return conn.Modify(req) })
 		switch {
 		case isCode(err, ldap.LDAPResultAssertionFailed):
 			continue
@@ -252,9 +279,54 @@ func (k *kind[T]) update(ctx context.Context, d *Directory, what, filter string,
 	return zero, fmt.Errorf("ldap: %s %s: concurrent updates: %w", k.name, what, store.ErrConflict)
 }
 
+// readHints keeps, for a few seconds, the last entry read of each object
+// under ou=oauth (with its entryCSN), for updateByID. A stale hint costs
+// one failed asserted modify and a read, never a lost update.
+type readHints struct {
+	mu sync.Mutex
+	m  map[string]readHint
+}
+
+type readHint struct {
+	e  *ldap.Entry
+	at time.Time
+}
+
+const (
+	hintTTL     = 10 * time.Second
+	hintMaxSize = 10000
+)
+
+func (h *readHints) put(kind, id string, e *ldap.Entry) {
+	if id == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) >= hintMaxSize {
+		h.m = map[string]readHint{}
+	}
+	h.m[kind+"\x00"+id] = readHint{e: e, at: time.Now()}
+}
+
+// take returns and forgets the hint of an object (nil when none is fresh).
+func (h *readHints) take(kind, id string) *ldap.Entry {
+	if id == "" {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ok := h.m[kind+"\x00"+id]
+	delete(h.m, kind+"\x00"+id)
+	if !ok || time.Since(r.at) > hintTTL {
+		return nil
+	}
+	return r.e
+}
+
 // del deletes the entry of dn; a missing entry gives store.ErrNotFound.
 func (d *Directory) del(ctx context.Context, what, dn string) error {
-	err := d.write(ctx, func(c *ldap.Conn) error { return c.Del(ldap.NewDelRequest(dn, nil)) })
+	err := d.writeAt(ctx, dn, func(c *ldap.Conn) error { return c.Del(ldap.NewDelRequest(dn, nil)) })
 	if isCode(err, ldap.LDAPResultNoSuchObject) {
 		return fmt.Errorf("ldap: %s: %w", what, store.ErrNotFound)
 	}

@@ -50,6 +50,12 @@ type Directory struct {
 	refs refCache
 	// retries counts the updates retried after an assertion failed.
 	retries atomic.Int64
+	// cache keeps users and clients briefly (cache.go).
+	cache readCache
+	// hints are the last entries read under ou=oauth (oidcmap.go).
+	hints readHints
+	// oauthKey and clientsKey are the dnKey of ou=oauth and of its clients.
+	oauthKey, clientsKey string
 }
 
 // Open connects to the directory, binds as the service account and reads
@@ -64,6 +70,9 @@ func Open(ctx context.Context, cfg Config) (*Directory, error) {
 		return nil, err
 	}
 	d := &Directory{cfg: cfg, pool: p, users: &userConns{p: p}}
+	d.cache.ttl = cfg.CacheTTL
+	d.oauthKey = dnKey(schemas.OAuthBranch + "," + cfg.RootDN)
+	d.clientsKey = dnKey(schemas.ClientsBranch + "," + cfg.RootDN)
 	if err := d.detect(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("ldap: %s: %w", cfg.URI, err)
@@ -153,12 +162,36 @@ func (d *Directory) search(ctx context.Context, base string, scope int, filter s
 	return out, nil
 }
 
-// write runs one write operation on a service connection.
+// write runs one write operation on a service connection. It empties the
+// read cache (before and after the write, so that no read running
+// meanwhile stores what the write changes).
 func (d *Directory) write(ctx context.Context, fn func(c *ldap.Conn) error) error {
+	d.cache.invalidate()
+	defer d.cache.invalidate()
 	return d.pool.do(ctx, func(c *ldap.Conn) error {
 		d.pool.countTrip()
 		return fn(c)
 	})
+}
+
+// writeAt runs one write operation on the entry dn: a write under
+// ou=oauth outside the clients (sessions, tickets, codes, tokens,
+// consents, JWT IDs, keys, audit events) leaves the read cache alone,
+// which never holds those.
+func (d *Directory) writeAt(ctx context.Context, dn string, fn func(c *ldap.Conn) error) error {
+	if !d.isOAuthState(dn) {
+		return d.write(ctx, fn)
+	}
+	return d.pool.do(ctx, func(c *ldap.Conn) error {
+		d.pool.countTrip()
+		return fn(c)
+	})
+}
+
+// isOAuthState reports a DN under ou=oauth but not under its clients.
+func (d *Directory) isOAuthState(dn string) bool {
+	k := dnKey(dn)
+	return strings.HasSuffix(k, ","+d.oauthKey) && !strings.HasSuffix(k, ","+d.clientsKey)
 }
 
 // toLDIF converts a go-ldap entry to the form package schemas reads.

@@ -3,6 +3,8 @@ package ldap
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -95,13 +97,14 @@ func (d *Directory) CreateAuthorizationCode(ctx context.Context, c store.Authori
 	if err := firstErr(req("code", c.Code), req("client", c.ClientID), pos("lifetime", c.Lifetime)); err != nil {
 		return store.AuthorizationCode{}, fmt.Errorf("ldap: create authorization code: %w", err)
 	}
-	if c.ID == "" {
-		c.ID = store.NewID()
-	}
 	if c.IssueDate.IsZero() {
 		c.IssueDate = time.Now().UTC()
 	}
-	if es, err := codeKind.find(ctx, d, secretFilter("oauthCode", c.Code)); err != nil {
+	if c.ID == "" {
+		// The ID is derived from the code: adding the same code twice
+		// fails atomically with entryAlreadyExists, with no search first.
+		c.ID = derivedID("code", c.Code)
+	} else if es, err := codeKind.find(ctx, d, secretFilter("oauthCode", c.Code)); err != nil {
 		return store.AuthorizationCode{}, err
 	} else if len(es) > 0 {
 		return store.AuthorizationCode{}, fmt.Errorf("ldap: authorization code: %w", store.ErrExists)
@@ -125,7 +128,7 @@ func (d *Directory) GetAuthorizationCode(ctx context.Context, code string) (stor
 // UpdateAuthorizationCode implements store.OIDCStore; fn may run more than
 // once (see oidcmap.go).
 func (d *Directory) UpdateAuthorizationCode(ctx context.Context, id string, fn func(*store.AuthorizationCode) error) (store.AuthorizationCode, error) {
-	return codeKind.update(ctx, d, fmt.Sprintf("%q", id), eq(codeKind.rdn, id), func(_ *ldap.Entry, c *store.AuthorizationCode) error {
+	return codeKind.updateByID(ctx, d, id, func(_ *ldap.Entry, c *store.AuthorizationCode) error {
 		old := c.Clone()
 		if err := fn(c); err != nil {
 			return err
@@ -165,6 +168,24 @@ var tokenKind = &kind[store.Token]{
 	},
 }
 
+// derivedID is the ID of a new session, ticket, code or token whose
+// caller gave none: a UUID made from the SHA-256 of its secret value (and
+// of its kind), so that a value stored twice is refused by the directory
+// itself (entryAlreadyExists on the RDN) without a search before the add.
+// The secret cannot be recovered from it, nor its stored digest
+// (canailleDigest, oauthCode…) computed, since the input differs. Values
+// are random (256 bits): only a replayed value collides. An entry written
+// by Python Canaille (random ID, clear value) is not detected this way, a
+// collision with it being as unlikely as guessing the value.
+func derivedID(kind, value string) string {
+	sum := sha256.Sum256([]byte("canaille-ldap-id\x00" + kind + "\x00" + value))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x80 // version 8: custom
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
 // tokenEnd is when a token stops being useful at all.
 func tokenEnd(t *store.Token) time.Time {
 	a, r := t.ExpiresAt(), t.RefreshExpiresAt()
@@ -183,23 +204,40 @@ func (d *Directory) CreateToken(ctx context.Context, t store.Token) (store.Token
 	if err := firstErr(req("client", t.ClientID), pos("lifetime", t.Lifetime)); err != nil {
 		return store.Token{}, fmt.Errorf("ldap: create token: %w", err)
 	}
-	if t.ID == "" {
-		t.ID = store.NewID()
-	}
 	if t.IssueDate.IsZero() {
 		t.IssueDate = time.Now().UTC()
 	}
+	// A token without an ID gets one derived from its access token (from
+	// its refresh token when it has none): a second token with the same
+	// access token is refused by the add itself (entryAlreadyExists), so
+	// that an access token alone, the common case, costs no search. The
+	// other values are checked by a search first: a refresh token against
+	// every token's (the RDN holds one value only), and any value of a
+	// token with an explicit ID.
 	var fs []string
-	if t.AccessToken != "" {
-		fs = append(fs, secretFilter("oauthAccessToken", t.AccessToken))
-	}
-	if t.RefreshToken != "" {
+	switch {
+	case t.ID == "" && t.AccessToken != "":
+		t.ID = derivedID("access", t.AccessToken)
+		if t.RefreshToken != "" {
+			fs = append(fs, secretFilter("oauthRefreshToken", t.RefreshToken))
+		}
+	case t.ID == "":
+		t.ID = derivedID("refresh", t.RefreshToken)
 		fs = append(fs, secretFilter("oauthRefreshToken", t.RefreshToken))
+	default:
+		if t.AccessToken != "" {
+			fs = append(fs, secretFilter("oauthAccessToken", t.AccessToken))
+		}
+		if t.RefreshToken != "" {
+			fs = append(fs, secretFilter("oauthRefreshToken", t.RefreshToken))
+		}
 	}
-	if es, err := tokenKind.find(ctx, d, "(|"+strings.Join(fs, "")+")"); err != nil {
-		return store.Token{}, err
-	} else if len(es) > 0 {
-		return store.Token{}, fmt.Errorf("ldap: token: %w", store.ErrExists)
+	if len(fs) > 0 {
+		if es, err := tokenKind.find(ctx, d, "(|"+strings.Join(fs, "")+")"); err != nil {
+			return store.Token{}, err
+		} else if len(es) > 0 {
+			return store.Token{}, fmt.Errorf("ldap: token: %w", store.ErrExists)
+		}
 	}
 	if err := tokenKind.add(ctx, d, &t); err != nil {
 		return store.Token{}, err
@@ -309,7 +347,7 @@ func (d *Directory) ListTokens(ctx context.Context, q store.TokenQuery) ([]store
 
 // UpdateToken implements store.OIDCStore; fn may run more than once.
 func (d *Directory) UpdateToken(ctx context.Context, id string, fn func(*store.Token) error) (store.Token, error) {
-	return tokenKind.update(ctx, d, fmt.Sprintf("%q", id), eq(tokenKind.rdn, id), func(_ *ldap.Entry, t *store.Token) error {
+	return tokenKind.updateByID(ctx, d, id, func(_ *ldap.Entry, t *store.Token) error {
 		old := t.Clone()
 		if err := fn(t); err != nil {
 			return err
@@ -339,7 +377,7 @@ func (d *Directory) RevokeTokens(ctx context.Context, q store.TokenQuery, at tim
 		}
 		req := ldap.NewModifyRequest(e.DN, []ldap.Control{ctl})
 		req.Replace("oauthRevokationDate", []string{formatTime(at.UTC())})
-		err := d.write(ctx, func(c *ldap.Conn) error { return c.Modify(req) })
+		err := d.writeAt(ctx, e.DN, func(c *ldap.Conn) error { return c.Modify(req) })
 		if isCode(err, ldap.LDAPResultAssertionFailed, ldap.LDAPResultNoSuchObject) {
 			continue
 		}

@@ -89,8 +89,10 @@ func (d *Directory) findUsers(ctx context.Context, filter string, attrs []string
 	return out, nil
 }
 
-// findUser returns the one user matching filter, with its groups.
+// findUser returns the one user matching filter, with its groups, and
+// keeps it in the read cache.
 func (d *Directory) findUser(ctx context.Context, what, filter string) (userRecord, error) {
+	gen := d.cache.generation()
 	rs, err := d.findUsers(ctx, filter, nil)
 	if err != nil {
 		return userRecord{}, err
@@ -99,10 +101,21 @@ func (d *Directory) findUser(ctx context.Context, what, filter string) (userReco
 		return userRecord{}, fmt.Errorf("ldap: user %s: %w", what, store.ErrNotFound)
 	}
 	r := rs[0]
-	if r.user.Groups, err = d.userGroups(ctx, r.dn); err != nil {
+	if r.user.Groups, err = d.groupsOf(ctx, r); err != nil {
 		return userRecord{}, err
 	}
+	d.cache.putUser(gen, r)
 	return r, nil
+}
+
+// cachedUser returns the user of the read cache under key, or finds it
+// with filter.
+func (d *Directory) cachedUser(ctx context.Context, key, what, filter string) (store.User, error) {
+	if r, ok := d.cache.user(key); ok {
+		return r.user, nil
+	}
+	r, err := d.findUser(ctx, what, filter)
+	return r.user, err
 }
 
 // userByID finds a user by its ID (entryUUID).
@@ -114,19 +127,22 @@ func (d *Directory) userByID(ctx context.Context, id string) (userRecord, error)
 	return d.findUser(ctx, strconv.Quote(id), eq("entryUUID", uuid))
 }
 
-// GetUser finds a user by ID.
+// GetUser finds a user by ID, through the read cache (cache.go).
 func (d *Directory) GetUser(ctx context.Context, id string) (store.User, error) {
-	r, err := d.userByID(ctx, id)
-	return r.user, err
+	uuid := schemas.CanonicalUUID(id)
+	if uuid == "" {
+		return store.User{}, fmt.Errorf("ldap: user %q: %w", id, store.ErrNotFound)
+	}
+	return d.cachedUser(ctx, userIDKey(uuid), strconv.Quote(id), eq("entryUUID", uuid))
 }
 
-// GetUserByName finds a user by user_name (uid, case-insensitively).
+// GetUserByName finds a user by user_name (uid, case-insensitively),
+// through the read cache.
 func (d *Directory) GetUserByName(ctx context.Context, userName string) (store.User, error) {
 	if userName == "" {
 		return store.User{}, fmt.Errorf("ldap: user %q: %w", userName, store.ErrNotFound)
 	}
-	r, err := d.findUser(ctx, strconv.Quote(userName), eq("uid", userName))
-	return r.user, err
+	return d.cachedUser(ctx, userNameKey(userName), strconv.Quote(userName), eq("uid", userName))
 }
 
 // GetUserByEmail finds the user holding this address.

@@ -164,13 +164,12 @@ func (d *Directory) CreateSession(ctx context.Context, se store.Session) (store.
 	if err := firstErr(req("token", se.Token), req("user_id", se.UserID), reqTime("expires", se.Expires)); err != nil {
 		return store.Session{}, fmt.Errorf("ldap: create session: %w", err)
 	}
-	if se.ID == "" {
-		se.ID = store.NewID()
-	}
 	if se.Created.IsZero() {
 		se.Created = time.Now().UTC()
 	}
-	if es, err := sessionKind.find(ctx, d, eq("canailleDigest", storedSecret(se.Token))); err != nil {
+	if se.ID == "" {
+		se.ID = derivedID("session", se.Token) // a repeated token fails the add
+	} else if es, err := sessionKind.find(ctx, d, eq("canailleDigest", storedSecret(se.Token))); err != nil {
 		return store.Session{}, err
 	} else if len(es) > 0 {
 		return store.Session{}, fmt.Errorf("ldap: session: %w", store.ErrExists)
@@ -199,7 +198,7 @@ func (d *Directory) GetSessionByToken(ctx context.Context, token string, now tim
 
 // UpdateSession implements store.OIDCStore.
 func (d *Directory) UpdateSession(ctx context.Context, id string, fn func(*store.Session) error) (store.Session, error) {
-	return sessionKind.update(ctx, d, fmt.Sprintf("%q", id), eq("canailleID", id), func(_ *ldap.Entry, s *store.Session) error {
+	return sessionKind.updateByID(ctx, d, id, func(_ *ldap.Entry, s *store.Session) error {
 		old := s.Clone()
 		if err := fn(s); err != nil {
 			return err
@@ -278,13 +277,12 @@ func (d *Directory) CreateTicket(ctx context.Context, t store.Ticket) (store.Tic
 	if err := firstErr(req("token", t.Token), req("kind", t.Kind), reqTime("expires", t.Expires)); err != nil {
 		return store.Ticket{}, fmt.Errorf("ldap: create ticket: %w", err)
 	}
-	if t.ID == "" {
-		t.ID = store.NewID()
-	}
 	if t.Created.IsZero() {
 		t.Created = time.Now().UTC()
 	}
-	if es, err := ticketKind.find(ctx, d, and(eq("canailleTicketKind", t.Kind), eq("canailleDigest", storedSecret(t.Token)))); err != nil {
+	if t.ID == "" {
+		t.ID = derivedID("ticket\x00"+t.Kind, t.Token) // a repeated token fails the add
+	} else if es, err := ticketKind.find(ctx, d, and(eq("canailleTicketKind", t.Kind), eq("canailleDigest", storedSecret(t.Token)))); err != nil {
 		return store.Ticket{}, err
 	} else if len(es) > 0 {
 		return store.Ticket{}, fmt.Errorf("ldap: ticket: %w", store.ErrExists)
@@ -342,7 +340,7 @@ func (d *Directory) ConsumeTicket(ctx context.Context, kind, token string, now t
 	t.Used = now.UTC()
 	req := ldap.NewModifyRequest(e.DN, []ldap.Control{ctl})
 	req.Replace("canailleUsedDate", []string{formatTime(t.Used)})
-	err = d.write(ctx, func(c *ldap.Conn) error { return c.Modify(req) })
+	err = d.writeAt(ctx, e.DN, func(c *ldap.Conn) error { return c.Modify(req) })
 	if isCode(err, ldap.LDAPResultAssertionFailed, ldap.LDAPResultNoSuchObject) {
 		return store.Ticket{}, fmt.Errorf("ldap: ticket used: %w", store.ErrNotFound)
 	}
@@ -377,7 +375,7 @@ func (d *Directory) MarkJTI(ctx context.Context, jti string, exp time.Time) erro
 	add.Attribute("objectClass", []string{"canailleJWTID"})
 	add.Attribute("canailleID", []string{store.Digest(jti)})
 	add.Attribute("canailleExpiryDate", []string{formatTime(exp.UTC())})
-	err := d.write(ctx, func(c *ldap.Conn) error { return c.Add(add) })
+	err := d.writeAt(ctx, dn, func(c *ldap.Conn) error { return c.Add(add) })
 	if !isCode(err, ldap.LDAPResultEntryAlreadyExists) {
 		if err != nil {
 			return fmt.Errorf("ldap: mark jti: %w", err)
@@ -391,7 +389,7 @@ func (d *Directory) MarkJTI(ctx context.Context, jti string, exp time.Time) erro
 	}
 	mod := ldap.NewModifyRequest(dn, []ldap.Control{ctl})
 	mod.Replace("canailleExpiryDate", []string{formatTime(exp.UTC())})
-	err = d.write(ctx, func(c *ldap.Conn) error { return c.Modify(mod) })
+	err = d.writeAt(ctx, dn, func(c *ldap.Conn) error { return c.Modify(mod) })
 	if isCode(err, ldap.LDAPResultAssertionFailed) {
 		return fmt.Errorf("ldap: jti: %w", store.ErrExists)
 	}
