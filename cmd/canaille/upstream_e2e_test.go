@@ -3,12 +3,14 @@ package main
 // End-to-end tests of DATABASE = "ldap": a throwaway slapd (memberof,
 // refint, ppolicy; our schemas loaded by `canaille install`), `canaille
 // run` over it, an OpenID Connect sign-in of a user stored in slapd with a
-// go-oidc / x/oauth2 relying party, changes made through canaille seen by
-// the OpenLDAP command-line tools, and a slapd restart survived without
+// go-oidc / x/oauth2 relying party, changes made through canaille (a
+// password changed by the CLI, a group created in the web interface) seen
+// by the OpenLDAP command-line tools, and a slapd restart survived without
 // restarting canaille. Skipped when OpenLDAP is not installed.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -105,6 +107,22 @@ func startE2E(t *testing.T) *e2e {
 	e := &e2e{t: t, srv: srv, te: te, base: "http://" + addr, st: st, trips: map[string]int64{}}
 	te.ok("alice-password-1\n", "create", "user", "--user-name", "alice", "--emails", "alice@example.org",
 		"--given-name", "Alice", "--family-name", "Liddell", "--password-file", "-")
+	// alice administers canaille (the admins group has the built-in ADMIN
+	// permissions), for the group created through the web interface.
+	alice, err := st.GetUserByName(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins, err := st.GetGroupByName(t.Context(), "admins")
+	if errors.Is(err, store.ErrNotFound) {
+		admins, err = st.CreateGroup(t.Context(), store.Group{DisplayName: "admins"})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddMember(t.Context(), admins.ID, alice.ID); err != nil {
+		t.Fatal(err)
+	}
 	c := store.Client{ID: "rp", ClientName: "RP", RedirectURIs: []string{"http://127.0.0.1:1/callback"},
 		GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
 		Scope: []string{"openid", "profile", "email"}, TokenEndpointAuthMethod: store.AuthMethodBasic}
@@ -139,6 +157,66 @@ func (e *e2e) run() *syncBuffer {
 
 var e2eHidden = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
+// e2eBrowser is a web browser with cookies that follows the redirects
+// within canaille and keeps the last page.
+type e2eBrowser struct {
+	e      *e2e
+	client *http.Client
+	last   string
+}
+
+func (e *e2e) browser() *e2eBrowser {
+	jar, _ := cookiejar.New(nil)
+	return &e2eBrowser{e: e, client: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// do sends a request (a form when form is not nil) and follows the
+// redirects to canaille itself; it returns the last response.
+func (b *e2eBrowser) do(method, target string, form url.Values) *http.Response {
+	t := b.e.t
+	t.Helper()
+	for range 20 {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, target, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", b.e.base)
+		}
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		b.last = string(raw)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode < 300 || resp.StatusCode >= 400 || loc == "" {
+			return resp
+		}
+		u, _ := resp.Request.URL.Parse(loc)
+		if u.Host != resp.Request.URL.Host {
+			return resp
+		}
+		method, target, form = http.MethodGet, u.String(), nil
+	}
+	t.Fatal("too many redirects")
+	return nil
+}
+
+// hidden returns the hidden fields of the last page (its CSRF token).
+func (b *e2eBrowser) hidden() url.Values {
+	v := url.Values{}
+	page, _, _ := strings.Cut(b.last, "<footer")
+	for _, m := range e2eHidden.FindAllStringSubmatch(page, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
 // signIn runs an authorization code flow with PKCE as alice, with a
 // go-oidc relying party, and returns the verified ID token's subject
 // claims.
@@ -155,70 +233,29 @@ func (e *e2e) signIn(password string) map[string]any {
 	conf := oauth2.Config{ClientID: "rp", ClientSecret: "rp-secret", Endpoint: ep,
 		RedirectURL: "http://127.0.0.1:1/callback", Scopes: []string{gooidc.ScopeOpenID, "profile", "email"}}
 	verifier, state, nonce := oauth2.GenerateVerifier(), "state-"+oauth2.GenerateVerifier()[:16], "nonce-"+oauth2.GenerateVerifier()[:16]
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	var last string
-	do := func(method, target string, form url.Values) *http.Response {
-		for range 20 {
-			var body io.Reader
-			if form != nil {
-				body = strings.NewReader(form.Encode())
-			}
-			req, _ := http.NewRequest(method, target, body)
-			if form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Origin", e.base)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			last = string(raw)
-			loc := resp.Header.Get("Location")
-			if resp.StatusCode < 300 || resp.StatusCode >= 400 || loc == "" {
-				return resp
-			}
-			u, _ := resp.Request.URL.Parse(loc)
-			if u.Host != resp.Request.URL.Host {
-				return resp
-			}
-			method, target, form = http.MethodGet, u.String(), nil
-		}
-		t.Fatal("too many redirects")
-		return nil
+	b := e.browser()
+	resp := b.do(http.MethodGet, conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), gooidc.Nonce(nonce)), nil)
+	if !strings.Contains(b.last, `name="login"`) {
+		t.Fatalf("expected the sign-in page, got %d %s:\n%.800s\n%s", resp.StatusCode, resp.Header.Get("Location"), b.last, e.logs.String())
 	}
-	hidden := func() url.Values {
-		v := url.Values{}
-		page, _, _ := strings.Cut(last, "<footer")
-		for _, m := range e2eHidden.FindAllStringSubmatch(page, -1) {
-			v.Set(m[1], html.UnescapeString(m[2]))
-		}
-		return v
-	}
-	resp := do(http.MethodGet, conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), gooidc.Nonce(nonce)), nil)
-	if !strings.Contains(last, `name="login"`) {
-		t.Fatalf("expected the sign-in page, got %d %s:\n%.800s\n%s", resp.StatusCode, resp.Header.Get("Location"), last, e.logs.String())
-	}
-	f := hidden()
+	f := b.hidden()
 	f.Set("login", "alice")
 	rt := ldapstore.TotalRoundTrips()
-	do(http.MethodPost, e.base+"/login", f)
+	b.do(http.MethodPost, e.base+"/login", f)
 	e.trips["login form"] = ldapstore.TotalRoundTrips() - rt
-	f = hidden()
+	f = b.hidden()
 	f.Set("password", password)
 	rt = ldapstore.TotalRoundTrips()
-	resp = do(http.MethodPost, e.base+"/auth/password", f)
+	resp = b.do(http.MethodPost, e.base+"/auth/password", f)
 	e.trips["password form, then authorize (code issued)"] = ldapstore.TotalRoundTrips() - rt
-	if strings.Contains(last, `action="/oauth/consent"`) {
-		f = hidden()
+	if strings.Contains(b.last, `action="/oauth/consent"`) {
+		f = b.hidden()
 		f.Set("answer", "accept")
-		resp = do(http.MethodPost, e.base+"/oauth/consent", f)
+		resp = b.do(http.MethodPost, e.base+"/oauth/consent", f)
 	}
 	cb, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil || resp.StatusCode/100 != 3 || cb.Query().Get("code") == "" {
-		t.Fatalf("no code for the client (%d %s):\n%.800s\n%s", resp.StatusCode, resp.Header.Get("Location"), last, e.logs.String())
+		t.Fatalf("no code for the client (%d %s):\n%.800s\n%s", resp.StatusCode, resp.Header.Get("Location"), b.last, e.logs.String())
 	}
 	rt = ldapstore.TotalRoundTrips()
 	tok, err := conf.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier))
@@ -245,6 +282,24 @@ func (e *e2e) signIn(password string) map[string]any {
 		t.Fatal(err)
 	}
 	return claims
+}
+
+// webSignIn signs in to the web interface (no OIDC client).
+func (e *e2e) webSignIn(user, password string) *e2eBrowser {
+	t := e.t
+	t.Helper()
+	b := e.browser()
+	b.do(http.MethodGet, e.base+"/login", nil)
+	f := b.hidden()
+	f.Set("login", user)
+	b.do(http.MethodPost, e.base+"/login", f)
+	f = b.hidden()
+	f.Set("password", password)
+	b.do(http.MethodPost, e.base+"/auth/password", f)
+	if strings.Contains(b.last, `name="password"`) || strings.Contains(b.last, `name="login"`) {
+		t.Fatalf("web sign-in of %s failed:\n%.800s", user, b.last)
+	}
+	return b
 }
 
 func (e *e2e) tool(name string, args ...string) (string, error) {
@@ -289,11 +344,35 @@ func TestUpstreamEndToEnd(t *testing.T) {
 		}
 	}
 
-	// A group created through canaille is in the directory, with its member.
-	e.te.ok("", "create", "group", "--display-name", "wonderland", "--members", "alice")
+	// A group created in the web interface by alice, an administrator, is
+	// in the directory, with the member she adds.
+	b := e.webSignIn("alice", "alice-password-2")
+	b.do(http.MethodGet, e.base+"/groups/add", nil)
+	if !strings.Contains(b.last, `name="display_name"`) {
+		t.Fatalf("no group form:\n%.800s", b.last)
+	}
+	f := b.hidden()
+	f.Set("display_name", "wonderland")
+	f.Set("description", "Down the rabbit hole")
+	resp := b.do(http.MethodPost, e.base+"/groups/add", f)
+	editURL := resp.Request.URL.String()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(editURL, "/groups/edit/") {
+		t.Fatalf("group creation: %d %s\n%.800s", resp.StatusCode, editURL, b.last)
+	}
+	alice, err := e.st.GetUserByName(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = b.hidden()
+	f.Set("action", "add_member")
+	f.Set("user", alice.ID)
+	f.Del("q")
+	if resp := b.do(http.MethodPost, editURL, f); resp.StatusCode != http.StatusOK {
+		t.Fatalf("add_member: %d\n%.800s", resp.StatusCode, b.last)
+	}
 	out, err := e.tool("ldapsearch", "-LLL", "-D", e.srv.AdminDN, "-w", e.srv.AdminPassword,
-		"-b", "ou=groups,"+e.srv.Suffix, "(cn=wonderland)", "member")
-	if err != nil || !strings.Contains(out, "member: "+aliceDN) {
+		"-b", "ou=groups,"+e.srv.Suffix, "(cn=wonderland)", "member", "description")
+	if err != nil || !strings.Contains(out, "member: "+aliceDN) || !strings.Contains(out, "description: Down the rabbit hole") {
 		t.Errorf("ldapsearch for the group: %v\n%s", err, out)
 	}
 	if out, err := e.tool("ldapsearch", "-LLL", "-D", e.srv.AdminDN, "-w", e.srv.AdminPassword,
