@@ -130,6 +130,11 @@ type HTTPConfig struct {
 	// TRUSTED_PROXIES lists the IPs and CIDRs whose X-Forwarded-For and
 	// X-Forwarded-Proto headers are believed.
 	TrustedProxies StringList `toml:"TRUSTED_PROXIES"`
+	// METRICS_LISTEN is an optional host:port serving only /metrics,
+	// /healthz and /readyz, to anybody who reaches it (for a Prometheus
+	// on another machine); "" serves /metrics on LISTEN alone, and there
+	// only to local clients that did not come through a proxy.
+	MetricsListen string `toml:"METRICS_LISTEN"`
 }
 
 // UnixSocket returns the socket path when LISTEN is "unix:/path", else "".
@@ -150,6 +155,11 @@ type BoltConfig struct {
 	// CONTROL_SOCKET is the unix socket through which the CLI commands
 	// reach a running server; "" means PATH + ".sock".
 	ControlSocket string `toml:"CONTROL_SOCKET"`
+	// BACKUP_DIR, when set, is where `canaille run` writes a backup every
+	// BACKUP_INTERVAL, keeping the newest BACKUP_KEEP.
+	BackupDir      string   `toml:"BACKUP_DIR"`
+	BackupInterval Duration `toml:"BACKUP_INTERVAL"`
+	BackupKeep     int      `toml:"BACKUP_KEEP"`
 }
 
 // ControlSocketPath returns the effective control socket path.
@@ -414,7 +424,8 @@ func DefaultConfig() *Config {
 			SMTP:                   SMTPConfig{Host: "localhost", Port: 25},
 		},
 		HTTP: HTTPConfig{Listen: "127.0.0.1:5000", TrustedProxies: StringList{}},
-		Bolt: BoltConfig{Path: "/var/lib/canaille/canaille.db", Timeout: Duration(time.Second)},
+		Bolt: BoltConfig{Path: "/var/lib/canaille/canaille.db", Timeout: Duration(time.Second),
+			BackupInterval: Duration(24 * time.Hour), BackupKeep: 7},
 		Accounts: POSIXConfig{UIDMin: p.UIDMin, UIDMax: p.UIDMax, GIDMin: p.GIDMin, GIDMax: p.GIDMax,
 			PrimaryGID: p.PrimaryGID, HomeDirectory: p.HomeDirectory, LoginShell: p.LoginShell},
 		Hashing: Argon2Config{Time: a.Time, Memory: a.MemoryKiB, Parallelism: a.Threads},

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -178,6 +179,13 @@ func (v *validator) http() {
 		}
 		v.add("CANAILLE_HTTP.TRUSTED_PROXIES", "item %d, %s, is not an IP address or CIDR range such as \"10.0.0.1\" or \"10.0.0.0/8\"", i+1, quoteShort(p))
 	}
+	if h.MetricsListen != "" {
+		if reason := checkListen(h.MetricsListen); reason != "" {
+			v.add("CANAILLE_HTTP.METRICS_LISTEN", "%s %s; write host:port such as \"10.0.0.5:9189\", or \"\" to serve /metrics on LISTEN to local clients only", quoteShort(h.MetricsListen), reason)
+		} else if h.MetricsListen == h.Listen && !strings.HasSuffix(h.Listen, ":0") {
+			v.add("CANAILLE_HTTP.METRICS_LISTEN", "is LISTEN itself; give another port, or \"\"")
+		}
+	}
 }
 
 func (v *validator) bolt() {
@@ -191,6 +199,20 @@ func (v *validator) bolt() {
 	if n := len(b.ControlSocketPath()); n > maxUnixSocketPath {
 		v.add("CANAILLE_BOLT.CONTROL_SOCKET", "the control socket path %s is %d bytes long; unix sockets allow at most %d: set CONTROL_SOCKET to a shorter path, such as \"/run/canaille/control.sock\"",
 			quoteShort(b.ControlSocketPath()), n, maxUnixSocketPath)
+	}
+	if b.BackupDir != "" && v.c.Canaille.Database == "ldap" {
+		v.add("CANAILLE_BOLT.BACKUP_DIR", "is for the embedded database; with DATABASE = \"ldap\" back up the directory instead (slapcat)")
+	}
+	if b.BackupDir != "" {
+		if !filepath.IsAbs(b.BackupDir) {
+			v.add("CANAILLE_BOLT.BACKUP_DIR", "%s is not an absolute path; write one such as \"/var/backups/canaille\"", quoteShort(b.BackupDir))
+		}
+		if b.BackupInterval < Duration(time.Second) {
+			v.add("CANAILLE_BOLT.BACKUP_INTERVAL", "must be at least 1 second (86400 is a day)")
+		}
+		if b.BackupKeep < 1 {
+			v.add("CANAILLE_BOLT.BACKUP_KEEP", "must be at least 1: the number of backups kept in BACKUP_DIR")
+		}
 	}
 }
 

@@ -62,8 +62,9 @@ func baseURL(cfg *Config) (u *url.URL, explicit bool) {
 	return &url.URL{Scheme: cfg.PreferredURLScheme, Host: host, Path: "/"}, false
 }
 
-// newWebApp builds the web interface of cfg over st.
-func newWebApp(cfg *Config, st webStore, mailer mail.Sender, provider *oidc.Provider, log *slog.Logger) (*ui.App, error) {
+// newWebApp builds the web interface of cfg over st; om, when set, counts
+// its sign-ins.
+func newWebApp(cfg *Config, st webStore, mailer mail.Sender, provider *oidc.Provider, log *slog.Logger, om *opsMetrics) (*ui.App, error) {
 	policy, err := cfg.ACLPolicy()
 	if err != nil {
 		return nil, err
@@ -98,6 +99,9 @@ func newWebApp(cfg *Config, st webStore, mailer mail.Sender, provider *oidc.Prov
 	if cfg.Canaille.EnableIntruderLockout {
 		l := store.DefaultLockout()
 		uc.Lockout = &l
+	}
+	if om != nil {
+		uc.SignIn = om.signIn
 	}
 	m, err := newMailer(cfg)
 	if err != nil {
@@ -136,6 +140,7 @@ func warmUserList(st webStore, log *slog.Logger) {
 // httpServer serves the web interface (and, later, OpenID Connect) on
 // CANAILLE_HTTP.LISTEN.
 type httpServer struct {
+	name    string // "" is "http"; the log says "web interface"
 	listen  string
 	handler http.Handler
 	log     *slog.Logger
@@ -144,7 +149,12 @@ type httpServer struct {
 	ln      net.Listener
 }
 
-func (h *httpServer) Name() string { return "http" }
+func (h *httpServer) Name() string {
+	if h.name != "" {
+		return h.name
+	}
+	return "http"
+}
 
 // Addr is the address the server listens on.
 func (h *httpServer) Addr() string { return h.ln.Addr().String() }
@@ -170,7 +180,11 @@ func (h *httpServer) Start(ctx context.Context) error {
 			h.fail <- fmt.Errorf("http: %w", err)
 		}
 	}()
-	h.log.Info("web interface listening", "address", h.Addr())
+	if h.name != "" {
+		h.log.Info(h.name+" listening", "address", h.Addr())
+	} else {
+		h.log.Info("web interface listening", "address", h.Addr())
+	}
 	return nil
 }
 
@@ -219,22 +233,4 @@ func listenHTTP(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("CANAILLE_HTTP.LISTEN %s: %w", addr, err)
 	}
 	return ln, nil
-}
-
-// webHandler serves /healthz beside the web interface.
-func webHandler(app http.Handler, st store.Directory) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		if _, err := st.CountGroups(ctx); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ok\n"))
-	})
-	mux.Handle("/", app)
-	return mux
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/canaille-go/canaille/store"
 )
 
-// newLDAPServer builds the LDAP server component of cfg over st.
-func newLDAPServer(cfg *Config, st store.Directory, log *slog.Logger) (*ldapserver.Server, error) {
+// newLDAPServer builds the LDAP server component of cfg over st; m, when
+// set, gets its operations and binds.
+func newLDAPServer(cfg *Config, st store.Directory, log *slog.Logger, m *opsMetrics) (*ldapserver.Server, error) {
 	l := cfg.LDAPServer
 	policy, err := cfg.ACLPolicy()
 	if err != nil {
@@ -31,6 +32,9 @@ func newLDAPServer(cfg *Config, st store.Directory, log *slog.Logger) (*ldapserv
 		Secret:              []byte(cfg.SecretKey),
 		VendorVersion:       versionString(),
 		Logger:              log,
+	}
+	if m != nil {
+		lc.Observe, lc.BindOutcome = m.observeLDAP, m.bindOutcome
 	}
 	if cfg.Canaille.EnableIntruderLockout {
 		lockout := store.DefaultLockout()

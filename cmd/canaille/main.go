@@ -63,7 +63,7 @@ func init() {
 	commands = []*command{
 		cmdDemo, cmdRun, cmdInstall, cmdCheck, cmdClean,
 		cmdCreate, cmdGet, cmdSet, cmdDelete,
-		cmdBackup, cmdRestore, cmdImport, cmdExport, cmdRegistrationToken, cmdVersion,
+		cmdBackup, cmdRestore, cmdCompact, cmdImport, cmdExport, cmdRegistrationToken, cmdVersion,
 	}
 }
 

@@ -168,7 +168,9 @@ func oidcSecret(secret string) []byte {
 }
 
 // newProvider builds the OpenID Connect provider of cfg.
-func newProvider(cfg *Config, st webStore, keys *oidcKeys, log *slog.Logger) (*oidc.Provider, error) {
+// newProvider builds the OpenID Connect provider; m, when set, counts the
+// tokens it issues.
+func newProvider(cfg *Config, st webStore, keys *oidcKeys, log *slog.Logger, m *opsMetrics) (*oidc.Provider, error) {
 	o := cfg.OIDC
 	issuer := cfg.Issuer()
 	if issuer == "" {
@@ -192,9 +194,13 @@ func newProvider(cfg *Config, st webStore, keys *oidcKeys, log *slog.Logger) (*o
 		l := store.DefaultLockout()
 		lockout = &l
 	}
+	var tokenIssued func(string)
+	if m != nil {
+		tokenIssued = m.tokenIssued
+	}
 	return oidc.New(oidc.Config{
-		Lockout: lockout,
-		Issuer:  issuer, Keys: keys.set, GlobalSecret: oidcSecret(cfg.SecretKey),
+		Lockout: lockout, TokenIssued: tokenIssued,
+		Issuer: issuer, Keys: keys.set, GlobalSecret: oidcSecret(cfg.SecretKey),
 		AccessTokenLifetime: o.JWT.Exp.Duration(), IDTokenLifetime: o.JWT.Exp.Duration(),
 		RefreshTokenLifetime: o.RefreshTokenLifetime.Duration(), CodeLifetime: o.AuthorizationCodeLifetime.Duration(),
 		OpaqueAccessTokens: o.AccessTokenFormat == "opaque",

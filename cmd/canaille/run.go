@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/canaille-go/canaille/ldapserver"
+	"github.com/canaille-go/canaille/store"
 	"github.com/canaille-go/canaille/ui"
 )
 
@@ -54,6 +55,9 @@ type server struct {
 	fail       chan error
 	ldap       *ldapserver.Server // nil when disabled
 	web        *httpServer        // nil when disabled
+	metricsWeb *httpServer        // CANAILLE_HTTP.METRICS_LISTEN; nil when unset
+	health     *health
+	metrics    *opsMetrics
 }
 
 // cleanInterval is how often run deletes expired objects.
@@ -137,12 +141,26 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 	if err != nil {
 		return err
 	}
-	s := &server{cfg: cfg, store: st, log: log, fail: make(chan error, 4)}
+	s := &server{cfg: cfg, store: st, log: log, fail: make(chan error, 4), health: &health{st: st}}
+	backups := !upstreamBackend(cfg) && cfg.Bolt.BackupDir != ""
+	dbPath := ""
+	if !upstreamBackend(cfg) {
+		dbPath = cfg.Bolt.Path
+	}
+	s.metrics = newMetrics(dbPath, backups)
 	s.components = []component{&cleaner{store: st, log: log, every: cleanInterval}}
 	if !upstreamBackend(cfg) {
 		// With the upstream directory, data commands open it themselves
 		// (several processes may), so there is no control socket.
 		s.components = append([]component{&controlServer{path: cfg.Bolt.ControlSocketPath(), log: log, exec: s.exec}}, s.components...)
+	}
+	if backups {
+		bst, ok := st.(store.Backupper)
+		if !ok {
+			return errors.New("CANAILLE_BOLT.BACKUP_DIR: this database cannot be backed up by canaille")
+		}
+		s.components = append(s.components, &scheduledBackups{st: bst, dir: cfg.Bolt.BackupDir,
+			interval: cfg.Bolt.BackupInterval.Duration(), keep: cfg.Bolt.BackupKeep, log: log, metrics: s.metrics})
 	}
 	if cfg.HTTP.Listen != "" {
 		var provider *oidc.Provider
@@ -151,20 +169,26 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 			if err != nil {
 				return err
 			}
-			if provider, err = newProvider(cfg, st, keys, log); err != nil {
+			if provider, err = newProvider(cfg, st, keys, log, s.metrics); err != nil {
 				return err
 			}
 			s.components = append(s.components, keys)
+			s.health.keys = keys
 		}
-		app, err := newWebApp(cfg, st, e.mailer, provider, log)
+		app, err := newWebApp(cfg, st, e.mailer, provider, log, s.metrics)
 		if err != nil {
 			return err
 		}
-		s.web = &httpServer{listen: cfg.HTTP.Listen, handler: webHandler(app, st), log: log, fail: s.fail}
+		s.web = &httpServer{listen: cfg.HTTP.Listen, handler: webHandler(app, s.health, s.metrics), log: log, fail: s.fail}
 		s.components = append(s.components, s.web)
 	}
+	if cfg.HTTP.MetricsListen != "" {
+		s.metricsWeb = &httpServer{name: "metrics", listen: cfg.HTTP.MetricsListen, handler: metricsHandler(s.health, s.metrics),
+			log: log, fail: s.fail}
+		s.components = append(s.components, s.metricsWeb)
+	}
 	if cfg.LDAPServer.Enable {
-		ls, err := newLDAPServer(cfg, st, log)
+		ls, err := newLDAPServer(cfg, st, log, s.metrics)
 		if err != nil {
 			return err
 		}
@@ -174,6 +198,7 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 	ctx := e.ctx
 	var started []component
 	defer func() {
+		s.health.ready.Store(false)
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		for i := len(started) - 1; i >= 0; i-- {
@@ -189,6 +214,7 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 		}
 		started = append(started, c)
 	}
+	s.health.ready.Store(true)
 	if upstreamBackend(cfg) {
 		log.Info("canaille running", "version", versionString(), "database", "ldap", "uri", cfg.LDAP.URI,
 			"root_dn", cfg.LDAP.RootDN)
