@@ -105,7 +105,7 @@ func New(cfg Config, dir store.Directory, policy *acl.Policy) (*Server, error) {
 		cfg.MaxConnections = 4096
 	}
 	if cfg.MaxMessageSize <= 0 {
-		cfg.MaxMessageSize = 8 << 20
+		cfg.MaxMessageSize = defaultMaxMessage
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -121,19 +121,32 @@ func New(cfg Config, dir store.Directory, policy *acl.Policy) (*Server, error) {
 	return s, nil
 }
 
-var berLimit sync.Once
+// defaultMaxMessage is the default bound of one LDAP message.
+const defaultMaxMessage = 8 << 20
 
-// limitBERPackets bounds the BER packets gldap and the go-ldap client
-// read, process-wide (LIBRARIES.md 1.5). The bound is a global variable of
-// go-asn1-ber that its decoders read at any time: it is set once, by the
-// first server, before any of them serves (several servers in one process,
-// as in tests, would otherwise race on it).
+// go-asn1-ber's packet bound is a global variable that its decoders read
+// at any time, in gldap and in every go-ldap client of the process (the
+// upstream LDAP backend's included). It is set here, before main runs and
+// before any connection exists, to the default bound; a server configured
+// with a smaller MaxMessageSize lowers it once more (limitBERPackets).
+func init() {
+	if ber.MaxPacketLengthBytes > defaultMaxMessage {
+		ber.MaxPacketLengthBytes = defaultMaxMessage
+	}
+}
+
+var berLimit sync.Mutex
+
+// limitBERPackets lowers the process-wide BER packet bound to max if it is
+// higher (LIBRARIES.md 1.5). With the default MaxMessageSize it writes
+// nothing, so that servers created while connections are open (tests, the
+// upstream backend) do not race with the decoders.
 func limitBERPackets(max int64) {
-	berLimit.Do(func() {
-		if ber.MaxPacketLengthBytes > max {
-			ber.MaxPacketLengthBytes = max
-		}
-	})
+	berLimit.Lock()
+	defer berLimit.Unlock()
+	if ber.MaxPacketLengthBytes > max {
+		ber.MaxPacketLengthBytes = max
+	}
 }
 
 // Name implements the component contract.
