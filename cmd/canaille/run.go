@@ -30,9 +30,12 @@ are cleaned every 10 minutes, and so are the audit log's events older than
 400 days.
 
 It serves the web interface on CANAILLE_HTTP.LISTEN (sign-in, profiles,
-password recovery, registration; /healthz for probes) and LDAP
-(CANAILLE_LDAP_SERVER: plain LDAP with StartTLS, and LDAPS when a
-certificate is configured).`,
+password recovery, registration; /healthz and /readyz for probes; /metrics
+in the Prometheus format for local clients, or on
+CANAILLE_HTTP.METRICS_LISTEN) and LDAP (CANAILLE_LDAP_SERVER: plain LDAP
+with StartTLS, and LDAPS when a certificate is configured). With
+CANAILLE_BOLT.BACKUP_DIR set it writes a backup there every
+BACKUP_INTERVAL and keeps the newest BACKUP_KEEP.`,
 	run: runRun,
 }
 
