@@ -47,6 +47,7 @@ func (d *Directory) Authenticate(ctx context.Context, userName, password string)
 			return store.User{}, err
 		}
 		if len(rs) != 1 {
+			d.decoyBind(ctx, password)
 			return store.User{}, bad
 		}
 		r = rs[0]
@@ -103,4 +104,13 @@ func (d *Directory) Authenticate(ctx context.Context, userName, password string)
 		return store.User{}, fmt.Errorf("ldap: authenticate %q: %w", userName, store.ErrLocked)
 	}
 	return store.User{}, bad
+}
+
+// decoyBind spends on an unknown user name the bind a known one costs, so
+// that the time of a refused sign-in does not tell whether the account
+// exists: it binds, with the password given, as an entry that cannot exist
+// (its RDN value is not a valid user name), and ignores the answer.
+func (d *Directory) decoyBind(ctx context.Context, password string) {
+	dn := d.cfg.UserRDN + "=" + ldap.EscapeDN("\x00no such user") + "," + d.cfg.UserBase
+	_, _ = d.users.bind(ctx, dn, password, nil)
 }

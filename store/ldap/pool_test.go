@@ -261,3 +261,27 @@ func TestTLS(t *testing.T) {
 }
 
 func wipeAll(t *testing.T, s *testslapd.Server) { wipe(t, s, s.Dial(t)) }
+
+// TestUnknownUserCostsABind: a sign-in with an unknown user name makes the
+// same requests as a wrong password (a search and a bind), so that its
+// time does not tell whether the account exists.
+func TestUnknownUserCostsABind(t *testing.T) {
+	s := testslapd.Start(t, slapdOptions()...)
+	wipeAll(t, s)
+	cfg := testConfig(s, store.DefaultPOSIX())
+	cfg.CacheTTL = -1 // no read cache: each call looks the user up
+	d, _ := seeded(t, s, cfg)
+	ctx := t.Context()
+	cost := func(name string) int64 {
+		t.Helper()
+		before := d.RoundTrips()
+		if _, err := d.Authenticate(ctx, name, "not the password"); !errors.Is(err, store.ErrInvalidCredentials) {
+			t.Fatalf("Authenticate(%s) = %v", name, err)
+		}
+		return d.RoundTrips() - before
+	}
+	known, unknown := cost("alice"), cost("nobody-here")
+	if known != unknown {
+		t.Errorf("a wrong password costs %d requests, an unknown user %d", known, unknown)
+	}
+}
