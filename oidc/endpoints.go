@@ -198,7 +198,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	if p.cors.preflight(w, r) {
 		return
 	}
-	ctx := r.Context()
+	ctx := withCodeMemo(r.Context())
 	sess := newSession()
 	ar, err := p.fosite.NewAccessRequest(ctx, r, sess)
 	if err != nil {

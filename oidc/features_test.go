@@ -593,3 +593,32 @@ func TestRedirectURIExact(t *testing.T) {
 		t.Errorf("another port: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// TestConcurrentCodeRedemption: of two token requests racing with the
+// same code, one at most gets tokens.
+func TestConcurrentCodeRedemption(t *testing.T) {
+	o := newOP(t)
+	r := o.rp(t, "app", o.secret)
+	for round := range 5 {
+		b := o.browser()
+		v := oauth2.GenerateVerifier()
+		cb := b.authorize(r.conf.AuthCodeURL("state-12345678", oauth2.S256ChallengeOption(v), gooidc.Nonce("nonce-12345678")), round == 0)
+		code := cb.Query().Get("code")
+		results := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := r.conf.Exchange(context.Background(), code, oauth2.VerifierOption(v))
+				results <- err
+			}()
+		}
+		ok := 0
+		for range 2 {
+			if err := <-results; err == nil {
+				ok++
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d of 2 concurrent redemptions of one code got tokens", round, ok)
+		}
+	}
+}

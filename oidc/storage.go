@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/ory/fosite"
@@ -260,7 +261,41 @@ func (s *storage) CreateAuthorizeCodeSession(ctx context.Context, sig string, r 
 	return err
 }
 
+// codeMemo remembers, for one token request, the code record fosite reads
+// several times (the code, its PKCE and its OpenID Connect state): one
+// store read instead of four. It never outlives the request, and every
+// change of the code goes to the store.
+type codeMemo struct {
+	mu sync.Mutex
+	m  map[string]memoCode
+}
+
+type memoCode struct {
+	c store.AuthorizationCode
+	d codeData
+}
+
+type codeMemoKey struct{}
+
+func withCodeMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, codeMemoKey{}, &codeMemo{m: map[string]memoCode{}})
+}
+
+func memoFrom(ctx context.Context) *codeMemo {
+	m, _ := ctx.Value(codeMemoKey{}).(*codeMemo)
+	return m
+}
+
 func (s *storage) code(ctx context.Context, sig string) (store.AuthorizationCode, codeData, error) {
+	memo := memoFrom(ctx)
+	if memo != nil {
+		memo.mu.Lock()
+		e, ok := memo.m[sig]
+		memo.mu.Unlock()
+		if ok {
+			return e.c.Clone(), e.d, nil
+		}
+	}
 	c, err := s.st.GetAuthorizationCode(ctx, sig)
 	if err != nil {
 		return c, codeData{}, notFound(err)
@@ -268,6 +303,11 @@ func (s *storage) code(ctx context.Context, sig string) (store.AuthorizationCode
 	var d codeData
 	if err := json.Unmarshal(c.Data, &d); err != nil {
 		return c, d, fmt.Errorf("oidc: stored code: %w", err)
+	}
+	if memo != nil {
+		memo.mu.Lock()
+		memo.m[sig] = memoCode{c: c.Clone(), d: d}
+		memo.mu.Unlock()
 	}
 	return c, d, nil
 }
@@ -290,20 +330,28 @@ func (s *storage) GetAuthorizeCodeSession(ctx context.Context, sig string, sessi
 	return r, nil
 }
 
-// InvalidateAuthorizeCodeSession marks the code used.
+// InvalidateAuthorizeCodeSession marks the code used. It fails when the
+// code was used meanwhile (checked in the store's transaction), so that
+// two concurrent redemptions of one code cannot both get tokens.
 func (s *storage) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
 	return s.updateCode(ctx, sig, func(c *store.AuthorizationCode, _ *codeData) error {
-		if c.RevocationDate.IsZero() {
-			c.RevocationDate = s.now()
+		if !c.RevocationDate.IsZero() {
+			return fosite.ErrInvalidatedAuthorizeCode
 		}
+		c.RevocationDate = s.now()
 		return nil
 	})
 }
 
 func (s *storage) updateCode(ctx context.Context, sig string, fn func(*store.AuthorizationCode, *codeData) error) error {
-	c, err := s.st.GetAuthorizationCode(ctx, sig)
+	c, _, err := s.code(ctx, sig) // only its ID: the update reads it again
 	if err != nil {
-		return notFound(err)
+		return err
+	}
+	if memo := memoFrom(ctx); memo != nil {
+		memo.mu.Lock()
+		delete(memo.m, sig)
+		memo.mu.Unlock()
 	}
 	_, err = s.st.UpdateAuthorizationCode(ctx, c.ID, func(c *store.AuthorizationCode) error {
 		var d codeData

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Builds canaille's packages:
+#
+#   packaging/build.sh [VERSION]
+#
+# writes dist/canaille_<VERSION>_<arch>.deb and
+# dist/canaille-<VERSION>.<arch>.rpm (amd64/x86_64, arm64/aarch64, ...).
+# VERSION defaults to 0.1.0~git<date>.<commit> ("~" sorts before 0.1.0 in
+# dpkg and rpm alike); it must start with a digit and contain no "-".
+# GOARCH=arm64 packaging/build.sh builds for another architecture (the
+# binary is pure Go, CGO_ENABLED=0).
+#
+# The binary gets its version and commit with -ldflags -X (what
+# 'canaille version' prints), is stripped (-s -w) and built with -trimpath.
+# Everything is assembled in dist/stage-<arch>; packaging/mkpkg (nfpm as a
+# library, its own Go module) writes the packages from packaging/nfpm.yaml.
+set -eu
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+short=$(printf %s "$commit" | cut -c1-12)
+if [ "$(git status --porcelain 2>/dev/null | head -c1)" != "" ]; then
+	dirty=.dirty
+else
+	dirty=
+fi
+epoch=$(git log -1 --format=%ct 2>/dev/null || date +%s)
+if [ $# -ge 1 ]; then
+	version=$1
+else
+	version="0.1.0~git$(date -u -d "@$epoch" +%Y%m%d).$(printf %s "$commit" | cut -c1-7)"
+fi
+case "$version" in
+	[0-9]*) ;;
+	*) echo "build.sh: VERSION '$version' must start with a digit" >&2; exit 2 ;;
+esac
+arch=${GOARCH:-$(go env GOARCH)}
+stage=dist/stage-$arch
+
+rm -rf "$stage"
+mkdir -p "$stage/schemas"
+echo "building canaille $version ($short$dirty) for linux/$arch"
+CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath \
+	-ldflags "-s -w -X main.version=$version -X main.commit=$short$dirty" \
+	-o "$stage/canaille" ./cmd/canaille
+
+# The schemas come from the binary itself, so that they always match it.
+if [ "$arch" = "$(go env GOHOSTARCH)" ]; then
+	"$stage/canaille" install --write-schemas "$stage/schemas" >/dev/null
+else
+	go run ./cmd/canaille install --write-schemas "$stage/schemas" >/dev/null
+fi
+
+(cd packaging && go build -o "../$stage/mkpkg" ./mkpkg)
+"$stage/mkpkg" config -in config.sample.toml -out "$stage/config.toml"
+
+gzip -9n <README.md >"$stage/README.md.gz"
+{
+	echo "canaille ($version) unstable; urgency=medium"
+	echo
+	echo "  * Built from commit $short$dirty of https://github.com/canaille-go/canaille;"
+	echo "    see the git history for the changes."
+	echo
+	echo " -- canaille-go maintainers <canaille-go@users.noreply.github.com>  $(LC_ALL=C date -u -R -d "@$epoch")"
+} | gzip -9n >"$stage/changelog.gz"
+
+"$stage/mkpkg" package -config packaging/nfpm.yaml -version "$version" -arch "$arch" \
+	-stage "$stage" -out dist -mtime "$epoch"
