@@ -36,7 +36,7 @@ every 10 minutes; this command does it now.`,
 		}
 		fmt.Fprintf(e.stdout, "deleted %d expired objects: %d authorization codes, %d tokens, %d sessions, %d tickets, %d JWT IDs\n",
 			rep.Total(), rep.AuthorizationCodes, rep.Tokens, rep.Sessions, rep.Tickets, rep.JTIs)
-		releaseMemory(rep.Total())
+		releaseMemory(st, rep.Total())
 		n, err := st.DeleteAuditBefore(e.ctx, time.Now().Add(-ui.AuditRetention))
 		if err != nil {
 			return err
@@ -243,10 +243,16 @@ func verifyDatabase(cfg *Config, path string) (users, groups int, err error) {
 }
 
 // releaseMemory gives the memory freed by a large clean back to the
-// system at once (the Go runtime would keep it for a while), so that a
-// server's resident size falls back after a burst of expired tokens.
-func releaseMemory(deleted int) {
-	if deleted >= 10000 {
-		debug.FreeOSMemory()
+// system at once: the Go heap (the runtime would keep it for a while) and
+// the database file's pages (counted in the resident size until the kernel
+// needs them), so that a server's resident size falls back after a burst
+// of expired tokens.
+func releaseMemory(st any, deleted int) {
+	if deleted < 10000 {
+		return
 	}
+	if r, ok := st.(interface{ ReleaseMemory() error }); ok {
+		_ = r.ReleaseMemory()
+	}
+	debug.FreeOSMemory()
 }

@@ -307,7 +307,7 @@ func (c *cleaner) clean() {
 		c.log.Info("cleaned expired objects", "codes", rep.AuthorizationCodes, "tokens", rep.Tokens,
 			"sessions", rep.Sessions, "tickets", rep.Tickets, "jtis", rep.JTIs)
 	}
-	releaseMemory(rep.Total())
+	releaseMemory(c.store, rep.Total())
 	if n, err := c.store.DeleteAuditBefore(ctx, time.Now().Add(-ui.AuditRetention)); err != nil {
 		c.log.Error("cleaning the audit log", "error", err)
 	} else if n > 0 {
