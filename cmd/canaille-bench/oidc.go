@@ -648,14 +648,11 @@ func measureOIDC(ctx context.Context, cfg *oidcConfig, stderr io.Writer) (*resul
 		return nil, errInterrupted
 	}
 
-	var phase atomic.Int32
+	var ph phases
 	var started atomic.Int64 // operations begun, in --count mode
 	var done atomic.Int64
-	var warmErrs atomic.Int64
-	var warmMu sync.Mutex
-	var warmFirst error
 	if cfg.count > 0 {
-		phase.Store(phaseMeasure)
+		ph.phase.Store(phaseMeasure)
 	}
 	finished := make(chan struct{})
 	var remaining atomic.Int64
@@ -668,7 +665,7 @@ func measureOIDC(ctx context.Context, cfg *oidcConfig, stderr io.Writer) (*resul
 				}
 			}()
 			for {
-				p := phase.Load()
+				p := ph.phase.Load()
 				if p == phaseStop {
 					return
 				}
@@ -677,24 +674,12 @@ func measureOIDC(ctx context.Context, cfg *oidcConfig, stderr io.Writer) (*resul
 				}
 				start := time.Now()
 				err := cfg.workload.op(w)
-				elapsed := time.Since(start)
-				switch {
-				case err == nil && p == phaseMeasure:
-					w.hist.record(elapsed)
-				case err != nil && p == phaseMeasure:
-					w.fail(err)
-				case err != nil:
-					if warmErrs.Add(1) == 1 {
-						warmMu.Lock()
-						warmFirst = err
-						warmMu.Unlock()
-					}
-				}
+				ph.outcome(p, err, time.Since(start), &w.hist, w.fail)
 				done.Add(1)
 			}
 		})
 	}
-	stop := func() { phase.Store(phaseStop); wg.Wait() }
+	stop := func() { ph.phase.Store(phaseStop); wg.Wait() }
 
 	if cfg.count > 0 {
 		before, err := sampleCPU(cfg.pids)
@@ -716,25 +701,7 @@ func measureOIDC(ctx context.Context, cfg *oidcConfig, stderr io.Writer) (*resul
 		return res, nil
 	}
 
-	if !sleepCtx(ctx, cfg.warmup) {
-		stop()
-		return nil, errInterrupted
-	}
-	if n := warmErrs.Load(); n > 0 {
-		stop()
-		warmMu.Lock()
-		defer warmMu.Unlock()
-		return nil, fmt.Errorf("%d operations failed during the warm-up, the first with: %w", n, warmFirst)
-	}
-	before, err := sampleCPU(cfg.pids)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	phase.Store(phaseMeasure)
-	completed := sleepCtx(ctx, cfg.duration)
-	after, err := sampleCPU(cfg.pids)
-	stop()
+	before, after, completed, err := ph.warmAndMeasure(ctx, cfg.warmup, cfg.duration, cfg.pids, stop)
 	if err != nil {
 		return nil, err
 	}

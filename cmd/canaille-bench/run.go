@@ -151,6 +151,57 @@ const (
 	phaseStop
 )
 
+// phases is the state the workers of a run share: the current phase and
+// the errors of the warm-up (the first one kept to explain a refusal).
+type phases struct {
+	phase     atomic.Int32
+	warmErrs  atomic.Int64
+	warmMu    sync.Mutex
+	warmFirst error
+}
+
+// outcome accounts one operation begun in phase p: its latency or error
+// when measuring, its error during the warm-up.
+func (ph *phases) outcome(p int32, err error, elapsed time.Duration, h *histogram, fail func(error)) {
+	switch {
+	case err == nil && p == phaseMeasure:
+		h.record(elapsed)
+	case err != nil && p == phaseMeasure:
+		fail(err)
+	case err != nil:
+		if ph.warmErrs.Add(1) == 1 {
+			ph.warmMu.Lock()
+			ph.warmFirst = err
+			ph.warmMu.Unlock()
+		}
+	}
+}
+
+// warmAndMeasure waits out the warm-up, refuses a run whose warm-up had
+// errors, then samples the servers' CPU around the measured window; stop
+// ends the workers. completed is false when ctx ended the window early.
+func (ph *phases) warmAndMeasure(ctx context.Context, warmup, duration time.Duration, pids []int, stop func()) (before, after cpuSample, completed bool, err error) {
+	if !sleepCtx(ctx, warmup) {
+		stop()
+		return before, after, false, errInterrupted
+	}
+	if n := ph.warmErrs.Load(); n > 0 {
+		stop()
+		ph.warmMu.Lock()
+		defer ph.warmMu.Unlock()
+		return before, after, false, fmt.Errorf("%d operations failed during the warm-up, the first with: %w", n, ph.warmFirst)
+	}
+	if before, err = sampleCPU(pids); err != nil {
+		stop()
+		return before, after, false, err
+	}
+	ph.phase.Store(phaseMeasure)
+	completed = sleepCtx(ctx, duration)
+	after, err = sampleCPU(pids)
+	stop()
+	return before, after, completed, err
+}
+
 // cpuSample is the CPU time of the --pid processes and of this process.
 type cpuSample struct {
 	at     time.Time
@@ -200,57 +251,23 @@ func measure(ctx context.Context, cfg *runConfig, stderr io.Writer) (*result, er
 		}
 	}
 
-	var phase atomic.Int32
-	var warmErrs atomic.Int64
-	var warmMu sync.Mutex
-	var warmFirst error
+	var ph phases
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Go(func() {
 			for {
-				p := phase.Load()
+				p := ph.phase.Load()
 				if p == phaseStop {
 					return
 				}
 				start := time.Now()
 				err := w.attempt()
-				elapsed := time.Since(start)
-				switch {
-				case err == nil && p == phaseMeasure:
-					w.hist.record(elapsed)
-				case err != nil && p == phaseMeasure:
-					w.fail(err)
-				case err != nil:
-					if warmErrs.Add(1) == 1 {
-						warmMu.Lock()
-						warmFirst = err
-						warmMu.Unlock()
-					}
-				}
+				ph.outcome(p, err, time.Since(start), &w.hist, w.fail)
 			}
 		})
 	}
-	stop := func() { phase.Store(phaseStop); wg.Wait() }
-
-	if !sleepCtx(ctx, cfg.warmup) {
-		stop()
-		return nil, errInterrupted
-	}
-	if n := warmErrs.Load(); n > 0 {
-		stop()
-		warmMu.Lock()
-		defer warmMu.Unlock()
-		return nil, fmt.Errorf("%d operations failed during the warm-up, the first with: %w", n, warmFirst)
-	}
-	before, err := sampleCPU(cfg.pids)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	phase.Store(phaseMeasure)
-	completed := sleepCtx(ctx, cfg.duration)
-	after, err := sampleCPU(cfg.pids)
-	stop()
+	stop := func() { ph.phase.Store(phaseStop); wg.Wait() }
+	before, after, completed, err := ph.warmAndMeasure(ctx, cfg.warmup, cfg.duration, cfg.pids, stop)
 	if err != nil {
 		return nil, err
 	}
