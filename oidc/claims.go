@@ -2,9 +2,12 @@ package oidc
 
 import (
 	"fmt"
+	"github.com/canaille-go/canaille/store/acl"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/canaille-go/canaille/store"
 )
@@ -135,7 +138,7 @@ func parseExpr(s string) (*tmplExpr, error) {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
-		if !contains(knownFilters, f) {
+		if !slices.Contains(knownFilters, f) {
 			return nil, fmt.Errorf("unknown filter %q", f)
 		}
 		e.filters = append(e.filters, f)
@@ -143,7 +146,10 @@ func parseExpr(s string) (*tmplExpr, error) {
 	return e, nil
 }
 
-// userAttr returns the values of a user attribute by its model name.
+// userAttr returns the values of a user attribute by its model name: the
+// attributes of the ACL sections (acl.AttributeValues), and for templates
+// also id, preferred_email, photo (set when there is one), created and
+// last_modified. The password is not an attribute of templates.
 func userAttr(u *store.User, name string) ([]string, bool) {
 	one := func(s string) []string {
 		if s == "" {
@@ -151,80 +157,36 @@ func userAttr(u *store.User, name string) ([]string, bool) {
 		}
 		return []string{s}
 	}
+	stamp := func(t time.Time) []string {
+		if t.IsZero() {
+			return nil
+		}
+		return []string{t.UTC().Format("2006-01-02T15:04:05Z")}
+	}
 	switch name {
+	case "password":
+		return nil, false
 	case "id":
 		return one(u.ID), true
-	case "user_name":
-		return one(u.UserName), true
-	case "formatted_name":
-		return one(u.FormattedName), true
-	case "display_name":
-		return one(u.DisplayName), true
-	case "given_name":
-		return one(u.GivenName), true
-	case "family_name":
-		return one(u.FamilyName), true
-	case "emails":
-		return u.Emails, true
 	case "preferred_email":
 		if len(u.Emails) > 0 {
 			return u.Emails[:1], true
 		}
 		return nil, true
-	case "phone_numbers":
-		return u.PhoneNumbers, true
-	case "formatted_address":
-		return one(u.FormattedAddress), true
-	case "street":
-		return one(u.Street), true
-	case "postal_code":
-		return one(u.PostalCode), true
-	case "locality":
-		return one(u.Locality), true
-	case "region":
-		return one(u.Region), true
-	case "profile_url":
-		return one(u.ProfileURL), true
-	case "title":
-		return one(u.Title), true
-	case "organization":
-		return one(u.Organization), true
-	case "employee_number":
-		return one(u.EmployeeNumber), true
-	case "department":
-		return one(u.Department), true
-	case "preferred_language":
-		return one(u.PreferredLanguage), true
 	case "photo":
 		if u.HasPhoto {
 			return []string{"1"}, true
 		}
 		return nil, true
-	case "uid_number":
-		if u.UIDNumber == 0 {
-			return nil, true
-		}
-		return []string{strconv.FormatUint(uint64(u.UIDNumber), 10)}, true
-	case "gid_number":
-		if u.GIDNumber == 0 {
-			return nil, true
-		}
-		return []string{strconv.FormatUint(uint64(u.GIDNumber), 10)}, true
-	case "home_directory":
-		return one(u.HomeDirectory), true
-	case "login_shell":
-		return one(u.LoginShell), true
-	case "last_modified", "created":
-		t := u.LastModified
-		if name == "created" {
-			t = u.Created
-		}
-		if t.IsZero() {
-			return nil, true
-		}
-		return []string{t.UTC().Format("2006-01-02T15:04:05Z")}, true
+	case "last_modified":
+		return stamp(u.LastModified), true
+	case "created":
+		return stamp(u.Created), true
 	}
-	return nil, false
+	if !slices.Contains(acl.Attributes, name) {
+		return nil, false
+	}
+	return acl.AttributeValues(u, name), true
 }
 
 func (e *tmplExpr) eval(u *store.User) string {

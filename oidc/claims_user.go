@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -74,7 +75,7 @@ func (p *Provider) userClaims(u *store.User, scopes []string) map[string]any {
 			case "groups":
 				var names []string
 				for _, g := range u.Groups {
-					names = append(names, cmpOr(g.Name, g.ID))
+					names = append(names, cmp.Or(g.Name, g.ID))
 				}
 				if names == nil {
 					names = []string{}
@@ -124,11 +125,4 @@ func (p *Provider) address(u *store.User) map[string]any {
 	set("region", u.Region)
 	set("postal_code", u.PostalCode)
 	return a
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

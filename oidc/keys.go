@@ -252,12 +252,3 @@ func (s *signer) Hash(_ context.Context, in []byte) ([]byte, error) {
 }
 
 func (s *signer) GetSigningMethodLength(context.Context) int { return sha256.Size }
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,7 +104,7 @@ func encodeRequest(r fosite.Requester) (storedRequest, error) {
 	}
 	form := url.Values{}
 	for k, v := range r.GetRequestForm() {
-		if !contains(secretParams, k) {
+		if !slices.Contains(secretParams, k) {
 			form[k] = v
 		}
 	}

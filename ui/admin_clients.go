@@ -345,7 +345,7 @@ func (a *App) clientsPage(c *ctx) error {
 	}
 	rows := make([]clientRow, 0, len(clients))
 	for _, cl := range clients {
-		rows = append(rows, clientRow{Client: cl, Name: firstNonEmpty(cl.ClientName, cl.ID), URL: clientURL(cl.ID)})
+		rows = append(rows, clientRow{Client: cl, Name: cmp.Or(cl.ClientName, cl.ID), URL: clientURL(cl.ID)})
 	}
 	slices.SortFunc(rows, func(x, y clientRow) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), cmp.Compare(x.Client.ID, y.Client.ID))
@@ -515,7 +515,7 @@ func (a *App) clientEditSubmit(c *ctx) error {
 		if err != nil {
 			return err
 		}
-		c.render(http.StatusOK, "client-delete", map[string]any{"Client": cl, "Name": firstNonEmpty(cl.ClientName, cl.ID),
+		c.render(http.StatusOK, "client-delete", map[string]any{"Client": cl, "Name": cmp.Or(cl.ClientName, cl.ID),
 			"URL": clientURL(cl.ID), "Consents": len(consents), "Tokens": len(tokens)})
 		return nil
 	case "delete_confirmed":

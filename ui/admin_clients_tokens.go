@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -70,7 +71,7 @@ func (n *tokenNames) row(t store.Token) tokenRow {
 	if !ok {
 		name = t.ClientID
 		if cl, err := n.c.a.st.GetClient(ctx, t.ClientID); err == nil {
-			name = firstNonEmpty(cl.ClientName, cl.ID)
+			name = cmp.Or(cl.ClientName, cl.ID)
 		}
 		n.clients[t.ClientID] = name
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -225,7 +226,7 @@ func (a *App) showConsent(c *ctx, req *oidc.AuthorizeRequest, since time.Time) e
 	}
 	c.render(http.StatusOK, "consent", map[string]any{
 		"Client": cl, "ClientName": name, "Scopes": scopes, "State": sealed,
-		"Host": hostOf(firstNonEmpty(cl.ClientURI, firstOf(cl.RedirectURIs))),
+		"Host": hostOf(cmp.Or(cl.ClientURI, firstOf(cl.RedirectURIs))),
 	})
 	return nil
 }
@@ -310,7 +311,7 @@ func (a *App) consentsPage(c *ctx) error {
 		if err != nil {
 			continue
 		}
-		e := consentEntry{Consent: co, Client: cl, Name: firstNonEmpty(cl.ClientName, cl.ID)}
+		e := consentEntry{Consent: co, Client: cl, Name: cmp.Or(cl.ClientName, cl.ID)}
 		for _, s := range co.Scope {
 			if s == "openid" {
 				continue
@@ -370,15 +371,6 @@ func firstOf(list []string) string {
 	return list[0]
 }
 
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // hasMessage reports whether the catalogue has message id.
 func (a *App) hasMessage(c *ctx, id string) bool { return a.i18n.text(c.lang, id) != id }
 
@@ -427,7 +419,7 @@ func (a *App) endSession(c *ctx) error {
 	}
 	name := ""
 	if lr.Client != nil {
-		name = firstNonEmpty(lr.Client.ClientName, lr.Client.ID)
+		name = cmp.Or(lr.Client.ClientName, lr.Client.ID)
 	}
 	c.render(http.StatusOK, "end-session", map[string]any{"State": state, "ClientName": name})
 	return nil
