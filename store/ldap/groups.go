@@ -456,18 +456,11 @@ func (d *Directory) groupConflicts(ctx context.Context, g *store.Group, exceptID
 	if g.ID != "" && exceptID == "" {
 		fs = append(fs, eq("entryUUID", schemas.CanonicalUUID(g.ID)))
 	}
-	es, err := d.search(ctx, d.cfg.GroupBase, ldap.ScopeWholeSubtree, d.groupFilter("(|"+strings.Join(fs, "")+")"),
-		[]string{"entryUUID"})
-	if err != nil {
+	holder, err := d.holder(ctx, d.cfg.GroupBase, d.groupFilter("(|"+strings.Join(fs, "")+")"), exceptID)
+	if err != nil || holder == "" {
 		return err
 	}
-	for _, e := range es {
-		if exceptID != "" && schemas.CanonicalUUID(e.GetAttributeValue("entryUUID")) == exceptID {
-			continue
-		}
-		return fmt.Errorf("ldap: group %q: name, gid number or ID held by %s: %w", g.DisplayName, e.DN, store.ErrExists)
-	}
-	return nil
+	return fmt.Errorf("ldap: group %q: name, gid number or ID held by %s: %w", g.DisplayName, holder, store.ErrExists)
 }
 
 // CreateGroup adds a group entry; members and owners must exist. The same

@@ -305,18 +305,27 @@ func (d *Directory) conflicts(ctx context.Context, u *store.User, exceptID strin
 	if u.ID != "" && exceptID == "" {
 		fs = append(fs, eq("entryUUID", schemas.CanonicalUUID(u.ID)))
 	}
-	es, err := d.search(ctx, d.cfg.UserBase, ldap.ScopeWholeSubtree, "(|"+strings.Join(fs, "")+")",
-		[]string{"entryUUID", "uid"})
-	if err != nil {
+	holder, err := d.holder(ctx, d.cfg.UserBase, "(|"+strings.Join(fs, "")+")", exceptID)
+	if err != nil || holder == "" {
 		return err
 	}
-	for _, e := range es {
-		if exceptID != "" && schemas.CanonicalUUID(e.GetAttributeValue("entryUUID")) == exceptID {
-			continue
-		}
-		return fmt.Errorf("ldap: user %q: name, email, uid number or ID held by %s: %w", u.UserName, e.DN, store.ErrExists)
+	return fmt.Errorf("ldap: user %q: name, email, uid number or ID held by %s: %w", u.UserName, holder, store.ErrExists)
+}
+
+// holder returns the DN of an entry under base matching filter other than
+// the one whose entryUUID is exceptID, or "" when there is none: the
+// uniqueness check of users and groups.
+func (d *Directory) holder(ctx context.Context, base, filter, exceptID string) (string, error) {
+	es, err := d.search(ctx, base, ldap.ScopeWholeSubtree, filter, []string{"entryUUID"})
+	if err != nil {
+		return "", err
 	}
-	return nil
+	for _, e := range es {
+		if exceptID == "" || schemas.CanonicalUUID(e.GetAttributeValue("entryUUID")) != exceptID {
+			return e.DN, nil
+		}
+	}
+	return "", nil
 }
 
 // CreateUser adds a user entry. An empty ID lets the server make the
