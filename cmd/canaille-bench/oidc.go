@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -747,7 +746,6 @@ func summarizeOIDC(cfg *oidcConfig, workers []*oidcWorker, before, after cpuSamp
 		}
 	}
 	secs := after.at.Sub(before.at).Seconds()
-	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 	name := cfg.workload.name
 	if cfg.variant != "" {
 		name += " (" + cfg.variant + ")"
@@ -761,34 +759,8 @@ func summarizeOIDC(cfg *oidcConfig, workers []*oidcWorker, before, after cpuSamp
 	if ops := h.total + uint64(errs); ops > 0 {
 		res.ClientUSOp = us(after.self-before.self) / float64(ops)
 	}
-	if len(cfg.pids) > 0 {
-		cpu := after.server - before.server
-		pct := 100 * cpu.Seconds() / secs
-		res.CPUPercent = &pct
-		if h.total > 0 {
-			perOp := us(cpu) / float64(h.total)
-			res.CPUUSPerOp = &perOp
-		}
-		var rss, peak int64
-		for _, pid := range cfg.pids {
-			if r, p, err := procMemory(pid); err == nil {
-				rss, peak = rss+r, peak+p
-			}
-		}
-		rssMB, peakMB := float64(rss)/1e6, float64(peak)/1e6
-		res.RSSMB, res.PeakRSSMB = &rssMB, &peakMB
-	}
-	msgs := make([]string, 0, len(samples))
-	for m := range samples {
-		msgs = append(msgs, m)
-	}
-	sort.Slice(msgs, func(i, j int) bool { return samples[msgs[i]] > samples[msgs[j]] })
-	for i, m := range msgs {
-		if i == maxErrSamples {
-			break
-		}
-		res.FirstErrors = append(res.FirstErrors, fmt.Sprintf("%d× %s", samples[m], m))
-	}
+	res.addServer(cfg.pids, before, after, secs, h.total)
+	res.addErrors(samples)
 	return res
 }
 

@@ -306,7 +306,6 @@ func summarize(cfg *runConfig, workers []*worker, before, after cpuSample) *resu
 		}
 	}
 	secs := after.at.Sub(before.at).Seconds()
-	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 	res := &result{
 		Label: cfg.label, URL: cfg.url, Workload: cfg.workload.name, Users: cfg.users,
 		Concurrency: cfg.concurrency, Seconds: secs, Ops: h.total, Errors: errs,
@@ -317,34 +316,8 @@ func summarize(cfg *runConfig, workers []*worker, before, after cpuSample) *resu
 	if h.total > 0 {
 		res.ClientUSOp = us(after.self-before.self) / float64(h.total)
 	}
-	if len(cfg.pids) > 0 {
-		cpu := after.server - before.server
-		pct := 100 * cpu.Seconds() / secs
-		res.CPUPercent = &pct
-		if h.total > 0 {
-			perOp := us(cpu) / float64(h.total)
-			res.CPUUSPerOp = &perOp
-		}
-		var rss, peak int64
-		for _, pid := range cfg.pids {
-			if r, p, err := procMemory(pid); err == nil {
-				rss, peak = rss+r, peak+p
-			}
-		}
-		rssMB, peakMB := float64(rss)/1e6, float64(peak)/1e6
-		res.RSSMB, res.PeakRSSMB = &rssMB, &peakMB
-	}
-	msgs := make([]string, 0, len(samples))
-	for m := range samples {
-		msgs = append(msgs, m)
-	}
-	sort.Slice(msgs, func(i, j int) bool { return samples[msgs[i]] > samples[msgs[j]] })
-	for i, m := range msgs {
-		if i == maxErrSamples {
-			break
-		}
-		res.FirstErrors = append(res.FirstErrors, fmt.Sprintf("%d× %s", samples[m], m))
-	}
+	res.addServer(cfg.pids, before, after, secs, h.total)
+	res.addErrors(samples)
 	return res
 }
 
@@ -376,3 +349,44 @@ func printResult(w io.Writer, r *result) {
 		fmt.Fprintf(w, "  error       %s\n", e)
 	}
 }
+
+// addServer adds the figures of the --pid servers over the window: their
+// CPU (in all and per successful operation) and memory.
+func (res *result) addServer(pids []int, before, after cpuSample, secs float64, ok uint64) {
+	if len(pids) == 0 {
+		return
+	}
+	cpu := after.server - before.server
+	pct := 100 * cpu.Seconds() / secs
+	res.CPUPercent = &pct
+	if ok > 0 {
+		perOp := us(cpu) / float64(ok)
+		res.CPUUSPerOp = &perOp
+	}
+	var rss, peak int64
+	for _, pid := range pids {
+		if r, p, err := procMemory(pid); err == nil {
+			rss, peak = rss+r, peak+p
+		}
+	}
+	rssMB, peakMB := float64(rss)/1e6, float64(peak)/1e6
+	res.RSSMB, res.PeakRSSMB = &rssMB, &peakMB
+}
+
+// addErrors keeps the most frequent error messages, with their counts.
+func (res *result) addErrors(samples map[string]int64) {
+	msgs := make([]string, 0, len(samples))
+	for m := range samples {
+		msgs = append(msgs, m)
+	}
+	sort.Slice(msgs, func(i, j int) bool { return samples[msgs[i]] > samples[msgs[j]] })
+	for i, m := range msgs {
+		if i == maxErrSamples {
+			break
+		}
+		res.FirstErrors = append(res.FirstErrors, fmt.Sprintf("%d× %s", samples[m], m))
+	}
+}
+
+// us is d in microseconds.
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
