@@ -63,6 +63,9 @@ func (p *Provider) ParseAuthorize(ctx context.Context, r *http.Request) (*Author
 	if ar == nil {
 		return nil, err
 	}
+	// The request ID names the grant's family (its code and every token
+	// issued from it): time-ordered, the store appends their index entries.
+	ar.SetID(store.NewTimeID(p.now()))
 	if cl, ok := ar.GetClient().(*client); ok {
 		a.Client = cl.c
 	}

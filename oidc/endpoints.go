@@ -207,6 +207,11 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cid := ar.GetClient().GetID()
+	if gt := ar.GetGrantTypes(); gt.ExactOne("client_credentials") || gt.ExactOne("password") {
+		// A new grant (the code and refresh grants keep the ID of the
+		// grant they continue): time-ordered, see ParseAuthorize.
+		ar.SetID(store.NewTimeID(p.now()))
+	}
 	switch {
 	case ar.GetGrantTypes().ExactOne("client_credentials"):
 		for _, s := range ar.GetRequestedScopes() {

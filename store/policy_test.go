@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/canaille-go/canaille/store"
@@ -92,41 +93,70 @@ func TestPasswordPolicyCheck(t *testing.T) {
 }
 
 func TestNewID(t *testing.T) {
-	t.Run("Layout", func(t *testing.T) {
-		for range 100 {
-			id := store.NewID()
-			if len(id) != 36 {
-				t.Fatalf("NewID() = %q: %d characters, want 36", id, len(id))
-			}
-			for i, c := range id {
-				switch i {
-				case 8, 13, 18, 23:
-					if c != '-' {
-						t.Fatalf("NewID() = %q: want '-' at %d", id, i)
-					}
-				default:
-					if !strings.ContainsRune("0123456789abcdef", c) {
-						t.Fatalf("NewID() = %q: %q at %d is not lower-case hex", id, c, i)
+	at := time.Date(2026, 11, 29, 2, 30, 0, 123_000_000, time.UTC)
+	for _, g := range []struct {
+		name    string
+		version byte
+		id      func() string
+	}{
+		{"NewID", '4', store.NewID},
+		{"NewTimeID", '7', func() string { return store.NewTimeID(at) }},
+	} {
+		t.Run(g.name+"/Layout", func(t *testing.T) {
+			for range 100 {
+				id := g.id()
+				if len(id) != 36 {
+					t.Fatalf("%s() = %q: %d characters, want 36", g.name, id, len(id))
+				}
+				for i, c := range id {
+					switch i {
+					case 8, 13, 18, 23:
+						if c != '-' {
+							t.Fatalf("%s() = %q: want '-' at %d", g.name, id, i)
+						}
+					default:
+						if !strings.ContainsRune("0123456789abcdef", c) {
+							t.Fatalf("%s() = %q: %q at %d is not lower-case hex", g.name, id, c, i)
+						}
 					}
 				}
+				if id[14] != g.version {
+					t.Fatalf("%s() = %q: version nibble %q, want %q", g.name, id, id[14], g.version)
+				}
+				if !strings.ContainsRune("89ab", rune(id[19])) {
+					t.Fatalf("%s() = %q: variant nibble %q, want one of 8 9 a b", g.name, id, id[19])
+				}
 			}
-			if id[14] != '4' {
-				t.Fatalf("NewID() = %q: version nibble %q, want 4", id, id[14])
+		})
+		t.Run(g.name+"/Unique", func(t *testing.T) {
+			const n = 10000
+			seen := make(map[string]bool, n)
+			for range n {
+				id := g.id()
+				if seen[id] {
+					t.Fatalf("%s() repeated %q", g.name, id)
+				}
+				seen[id] = true
 			}
-			if !strings.ContainsRune("89ab", rune(id[19])) {
-				t.Fatalf("NewID() = %q: variant nibble %q, want one of 8 9 a b", id, id[19])
-			}
+		})
+	}
+	t.Run("NewTimeID/Time", func(t *testing.T) {
+		// RFC 9562: the first 48 bits are the Unix time in milliseconds.
+		id := store.NewTimeID(at)
+		if want := fmt.Sprintf("%08x-%04x", at.UnixMilli()>>16, at.UnixMilli()&0xffff); id[:13] != want {
+			t.Errorf("NewTimeID(%v) = %q, want the prefix %q", at, id, want)
 		}
-	})
-	t.Run("Unique", func(t *testing.T) {
-		const n = 10000
-		seen := make(map[string]bool, n)
-		for range n {
-			id := store.NewID()
-			if seen[id] {
-				t.Fatalf("NewID() repeated %q", id)
+		// Later IDs sort after earlier ones, a millisecond apart or more.
+		prev := store.NewTimeID(at)
+		for i := range 1000 {
+			next := store.NewTimeID(at.Add(time.Duration(i+1) * time.Millisecond))
+			if next <= prev {
+				t.Fatalf("NewTimeID: %q made later sorts before %q", next, prev)
 			}
-			seen[id] = true
+			prev = next
+		}
+		if id := store.NewTimeID(time.Unix(-5, 0)); id[:13] != "00000000-0000" {
+			t.Errorf("NewTimeID(before 1970) = %q, want a zero time part", id)
 		}
 	})
 }

@@ -73,6 +73,7 @@ type Store struct {
 	log     *slog.Logger
 	hasher  *password.Hasher
 	decoded *decodeCache
+	clients clientCache
 	// group coalesces the commits of concurrent OIDC writes (group.go).
 	group group
 }

@@ -195,3 +195,41 @@ func TestConformancePrimaryGID(t *testing.T) {
 	p.PrimaryGID, p.HomeDirectory, p.LoginShell = 100, "/srv/home/{user_name}", "/bin/zsh"
 	storetest.RunUsers(t, conformance(p))
 }
+
+// TestClientCache checks that the cache of decoded clients never serves
+// a stale client, nor one a caller modified.
+func TestClientCache(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "c.db"))
+	c, err := s.CreateClient(ctx, store.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"},
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the first read fills the cache, the second is served from it
+		got, err := s.GetClient(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.RedirectURIs[0] = "https://evil.example/cb"
+		got.Scope = append(got.Scope[:0], "admin")
+	}
+	if again, _ := s.GetClient(ctx, c.ID); again.RedirectURIs[0] != "https://app.example/cb" || again.Scope[0] != "openid" {
+		t.Fatalf("a caller's change reached the cache: %+v", again)
+	}
+	if _, err := s.UpdateClient(ctx, c.ID, func(c *store.Client) error {
+		c.RedirectURIs = []string{"https://app.example/new"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.GetClient(ctx, c.ID); again.RedirectURIs[0] != "https://app.example/new" {
+		t.Fatalf("after an update, GetClient = %v, want the new redirect URI", again.RedirectURIs)
+	}
+	if err := s.DeleteClient(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetClient(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetClient after delete: %v, want not found", err)
+	}
+}

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 
 	bbolt "go.etcd.io/bbolt"
@@ -55,3 +56,44 @@ func (c *decodeCache) put(id string, raw []byte, u store.User) {
 
 // reader is the view of a read transaction through the cache.
 func (s *Store) reader(tx *bbolt.Tx) *wtx { return &wtx{tx: tx, decoded: s.decoded} }
+
+// clientCache keeps decoded client records, checked against the stored
+// bytes like decodeCache: the token endpoint loads its client at every
+// request (client authentication, then the token's request).
+type clientCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedClient
+}
+
+type cachedClient struct {
+	raw []byte
+	c   store.Client
+}
+
+// clientCacheSize bounds the cache; when full it starts over.
+const clientCacheSize = 1024
+
+func (c *clientCache) get(tx *bbolt.Tx, id string) (store.Client, error) {
+	raw := tx.Bucket(bClients).Get([]byte(id))
+	if raw == nil {
+		return store.Client{}, fmt.Errorf("bolt: %s %q: %w", bClients, id, store.ErrNotFound)
+	}
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.c.Clone(), nil
+	}
+	cl, err := decodeClient(raw)
+	if err != nil {
+		return store.Client{}, err
+	}
+	e = cachedClient{raw: bytes.Clone(raw), c: cl.Clone()}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= clientCacheSize {
+		c.m = map[string]cachedClient{}
+	}
+	c.m[id] = e
+	c.mu.Unlock()
+	return cl, nil
+}
