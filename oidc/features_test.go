@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -391,6 +392,12 @@ func TestKeyRotation(t *testing.T) {
 
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
 	newKey := mustKey(t, rk, "RS256")
+	// .ci/run requires that RS256 goes through OpenSSL there, so that the
+	// go-oidc verification below checks OpenSSL's signatures.
+	t.Logf("RS256 signer: %s", newKey.Engine())
+	if os.Getenv("CANAILLE_TEST_REQUIRE_OPENSSL") != "" && !strings.HasPrefix(newKey.Engine(), "OpenSSL") {
+		t.Errorf("RS256 signer = %s, want OpenSSL", newKey.Engine())
+	}
 	if err := o.p.Keys().Replace(newKey, oldKey); err != nil {
 		t.Fatal(err)
 	}

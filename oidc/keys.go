@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -17,7 +18,10 @@ import (
 	"sync/atomic"
 
 	"github.com/go-jose/go-jose/v3"
+	"github.com/go-jose/go-jose/v3/cryptosigner"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/canaille-go/canaille/internal/fastrsa"
 )
 
 // Key is one signing key pair. A key without Private only verifies: it is
@@ -27,7 +31,15 @@ type Key struct {
 	Algorithm string // RS256, ES256, EdDSA
 	Private   crypto.Signer
 	Public    crypto.PublicKey
+	// fast signs RS256 by OpenSSL (package fastrsa), when available;
+	// engine says what signs.
+	fast   jose.OpaqueSigner
+	engine string
 }
+
+// Engine names what signs with the key: OpenSSL for an RSA key when the
+// system has it, Go's crypto packages otherwise (with the reason).
+func (k *Key) Engine() string { return cmp.Or(k.engine, "Go crypto") }
 
 // ParseKey reads a PEM private key (PKCS #8, PKCS #1 or SEC 1) or a PEM
 // public key (PKIX), checks that it suits alg, and names it by its RFC 7638
@@ -59,6 +71,13 @@ func ParseKey(pemBytes []byte, alg string) (*Key, error) {
 			return nil, errors.New("unsupported private key type")
 		}
 		k.Private, k.Public = s, s.Public()
+		if rk, ok := priv.(*rsa.PrivateKey); ok {
+			if fs, err := fastrsa.New(rk); err == nil {
+				k.fast, k.engine = cryptosigner.Opaque(fs), fastrsa.Engine()
+			} else {
+				k.engine = "Go crypto/rsa (" + err.Error() + ")"
+			}
+		}
 	}
 	if err := checkAlg(k.Public, alg); err != nil {
 		return nil, err
@@ -115,6 +134,9 @@ func (k *Key) jwk(private bool) jose.JSONWebKey {
 	j := jose.JSONWebKey{KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig", Key: k.Public}
 	if private {
 		j.Key = k.Private
+		if k.fast != nil {
+			j.Key = k.fast
+		}
 	}
 	return j
 }

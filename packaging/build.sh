@@ -7,8 +7,12 @@
 # dist/canaille-<VERSION>.<arch>.rpm (amd64/x86_64, arm64/aarch64, ...).
 # VERSION defaults to 0.1.0~git<date>.<commit> ("~" sorts before 0.1.0 in
 # dpkg and rpm alike); it must start with a digit and contain no "-".
-# GOARCH=arm64 packaging/build.sh builds for another architecture (the
-# binary is pure Go, CGO_ENABLED=0).
+# GOARCH=arm64 packaging/build.sh builds for another architecture.
+#
+# A native build uses cgo when a C compiler is installed: RS256 signatures
+# then go through the system's OpenSSL, loaded at run time (about 2.6 times
+# faster than Go's; internal/fastrsa); the binary is a hardened PIE. A
+# cross build is pure Go (CGO_ENABLED=0) and signs with Go's crypto/rsa.
 #
 # The binary gets its version and commit with -ldflags -X (what
 # 'canaille version' prints), is stripped (-s -w) and built with -trimpath.
@@ -41,9 +45,17 @@ stage=dist/stage-$arch
 rm -rf "$stage"
 mkdir -p "$stage/schemas"
 echo "building canaille $version ($short$dirty) for linux/$arch"
-CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath \
-	-ldflags "-s -w -X main.version=$version -X main.commit=$short$dirty" \
-	-o "$stage/canaille" ./cmd/canaille
+ldflags="-s -w -X main.version=$version -X main.commit=$short$dirty"
+if [ "$arch" = "$(go env GOHOSTARCH)" ] && command -v "$(go env CC)" >/dev/null 2>&1; then
+	echo "cgo: RS256 signatures by the system's OpenSSL when it is installed"
+	CGO_ENABLED=1 GOOS=linux GOARCH=$arch go build -trimpath -buildmode=pie \
+		-ldflags "$ldflags -linkmode=external -extldflags '-Wl,-z,relro,-z,now'" \
+		-o "$stage/canaille" ./cmd/canaille
+else
+	echo "pure Go (no C compiler for linux/$arch): RS256 signatures by Go's crypto/rsa"
+	CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -ldflags "$ldflags" \
+		-o "$stage/canaille" ./cmd/canaille
+fi
 
 # The schemas come from the binary itself, so that they always match it.
 if [ "$arch" = "$(go env GOHOSTARCH)" ]; then
@@ -59,7 +71,8 @@ gzip -9n <README.md >"$stage/README.md.gz"
 {
 	echo "canaille ($version) unstable; urgency=medium"
 	echo
-	echo "  * Built from commit $short$dirty of https://github.com/canaille-go/canaille;"
+	echo "  * Built from commit $short$dirty"
+	echo "    of https://github.com/canaille-go/canaille;"
 	echo "    see the git history for the changes."
 	echo
 	echo " -- canaille-go maintainers <canaille-go@users.noreply.github.com>  $(LC_ALL=C date -u -R -d "@$epoch")"

@@ -120,6 +120,18 @@ ready=$(date +%s%N)
 cold_ms=$(((ready - start) / 1000000))
 echo "ok   /healthz after $cold_ms ms"
 sleep 2
+# The package recommends libssl3: with it, RS256 tokens are signed by
+# OpenSSL (internal/fastrsa); the log says which.
+signer=$(sed -n 's/.*msg="signing key loaded".* signer="\([^"]*\)".*/\1/p' "$work/server.log" | head -n 1)
+[ -n "$signer" ] || fail "no 'signing key loaded' line in the server log"
+if ldconfig -p | grep -q 'libcrypto\.so\.3 '; then
+	case "$signer" in
+	OpenSSL*) echo "ok   signing keys used through $signer" ;;
+	*) fail "libcrypto.so.3 is installed but the signer is: $signer" ;;
+	esac
+else
+	echo "ok   signer: $signer (no libcrypto.so.3 on this machine)"
+fi
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 
 step "first administrator (README's command)"
