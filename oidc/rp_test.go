@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,6 +175,32 @@ func TestCodeFlowWithGoOIDC(t *testing.T) {
 		_, err = r.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: nt.RefreshToken}).Token()
 		if oauthError(err) != "invalid_grant" {
 			t.Errorf("refresh after the family was revoked: %v", err)
+		}
+	})
+
+	t.Run("concurrent refreshes of one token", func(t *testing.T) {
+		// The rotation, the revocations and the new tokens of a refresh
+		// are committed together (one store batch): of refreshes racing
+		// with the same token, exactly one gets new tokens.
+		tok2, _ := r.codeFlow(t, b, false)
+		var mu sync.Mutex
+		var won []*oauth2.Token
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				nt, err := r.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok2.RefreshToken}).Token()
+				if err == nil {
+					mu.Lock()
+					won = append(won, nt)
+					mu.Unlock()
+				} else if e := oauthError(err); e != "invalid_grant" && e != "invalid_request" {
+					t.Errorf("a losing refresh: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if len(won) != 1 {
+			t.Fatalf("%d of 8 concurrent refreshes of one token succeeded, want 1", len(won))
 		}
 	})
 

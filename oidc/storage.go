@@ -14,6 +14,7 @@ import (
 	"github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/handler/pkce"
+	fositestorage "github.com/ory/fosite/storage"
 
 	"github.com/canaille-go/canaille/store"
 )
@@ -49,7 +50,30 @@ var (
 	_ pkce.PKCERequestStorage            = (*storage)(nil)
 
 	_ oauth2.ResourceOwnerPasswordCredentialsGrantStorage = (*storage)(nil)
+	_ fositestorage.Transactional                         = (*storage)(nil)
 )
+
+// BeginTX implements fosite's storage.Transactional: fosite wraps the
+// writes of a code exchange (the code used, an access and a refresh
+// token) and of a refresh (the old refresh token rotated, the family's
+// access tokens revoked, two new tokens) in a transaction. They become one
+// store batch: one commit instead of three or four, all or nothing.
+func (s *storage) BeginTX(ctx context.Context) (context.Context, error) {
+	return store.WithBatch(ctx), nil
+}
+
+// Commit implements storage.Transactional. A check made at the commit (a
+// refresh token rotated or a code used by a concurrent request) fails it
+// with the error fosite expects from the write.
+func (s *storage) Commit(ctx context.Context) error {
+	return notFound(store.CommitBatch(ctx, s.st))
+}
+
+// Rollback implements storage.Transactional: nothing was written.
+func (s *storage) Rollback(ctx context.Context) error {
+	store.DiscardBatch(ctx)
+	return nil
+}
 
 // Authenticate checks a user's password for the resource owner password
 // grant (only for clients allowed to use it). It honours the intruder

@@ -233,3 +233,67 @@ func TestClientCache(t *testing.T) {
 		t.Fatalf("GetClient after delete: %v, want not found", err)
 	}
 }
+
+// TestBatch: writes made with a batch context are committed together by
+// CommitBatch, all or none, and not before.
+func TestBatch(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "c.db"))
+	if _, err := s.CreateClient(ctx, store.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"},
+		GrantTypes: []string{"client_credentials"}, ResponseTypes: []string{"code"}, Scope: []string{"profile"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok := func(access string) store.Token {
+		return store.Token{AccessToken: access, ClientID: "app", Type: "access_token", Lifetime: time.Hour}
+	}
+	count := func() int {
+		ts, err := s.ListTokens(ctx, store.TokenQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ts)
+	}
+
+	bctx := store.WithBatch(ctx)
+	for _, a := range []string{"a1", "a2"} {
+		if _, err := s.CreateToken(bctx, tok(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d tokens before CommitBatch, want 0", n)
+	}
+	if err := store.CommitBatch(bctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d tokens after CommitBatch, want 2", n)
+	}
+	// The batch is spent: a later write with its context is made at once.
+	if _, err := s.CreateToken(bctx, tok("a3")); err != nil || count() != 3 {
+		t.Fatalf("write after the commit: %v, %d tokens, want 3", err, count())
+	}
+
+	// All or none: the second write fails (the access token exists), so
+	// the first is not kept either.
+	bctx = store.WithBatch(ctx)
+	s.CreateToken(bctx, tok("b1"))
+	s.CreateToken(bctx, tok("a1"))
+	if err := store.CommitBatch(bctx, s); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("CommitBatch with a duplicate: %v, want ErrExists", err)
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("%d tokens after a failed batch, want 3", n)
+	}
+	if _, err := s.GetTokenByAccessToken(ctx, "b1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the failed batch's first token: %v, want not found", err)
+	}
+
+	// Discarded: nothing is written.
+	bctx = store.WithBatch(ctx)
+	s.CreateToken(bctx, tok("c1"))
+	store.DiscardBatch(bctx)
+	if err := store.CommitBatch(bctx, s); err != nil || count() != 3 {
+		t.Fatalf("after DiscardBatch: %v, %d tokens, want 3", err, count())
+	}
+}

@@ -56,6 +56,9 @@ func (s *Store) groupUpdate(ctx context.Context, fn func(*bbolt.Tx) error) error
 	if s.cfg.ReadOnly {
 		return fmt.Errorf("bolt: %w: opened read-only", store.ErrReadOnly)
 	}
+	if b := store.BatchFrom(ctx); b != nil && b.Add(fn) {
+		return nil // committed by CommitBatch
+	}
 	g := &s.group
 	c := &groupCall{fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
@@ -128,4 +131,26 @@ func callSafely(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+// CommitBatch implements store.Batcher: the writes deferred to a batch
+// (groupUpdate's functions, in order) make one function of the group
+// commit, so that they share a transaction and succeed or fail together.
+func (s *Store) CommitBatch(ctx context.Context, ops []any) error {
+	fns := make([]func(*bbolt.Tx) error, len(ops))
+	for i, op := range ops {
+		fn, ok := op.(func(*bbolt.Tx) error)
+		if !ok {
+			return fmt.Errorf("bolt: a deferred write of type %T", op)
+		}
+		fns[i] = fn
+	}
+	return s.groupUpdate(ctx, func(tx *bbolt.Tx) error {
+		for _, fn := range fns {
+			if err := fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
