@@ -172,6 +172,7 @@ func New(cfg Config, st Store) (*Provider, error) {
 		core = &oauth2.DefaultJWTStrategy{Signer: &signer{keys: cfg.Keys, typ: "at+jwt"},
 			HMACSHAStrategy: hmacStrategy, Config: p.fcfg}
 	}
+	core = &orderedTokens{CoreStrategy: core, access: cfg.OpaqueAccessTokens, now: p.now}
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               core,
 		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: p.idSign, Config: p.fcfg},

@@ -284,6 +284,53 @@ func active(t *testing.T, o *op, id, secret, token string) bool {
 	return false
 }
 
+// TestOpaqueTokens runs the flows with opaque access tokens, which carry
+// their issue time in front ("T~" + fosite's token, see orderedTokens):
+// go-oidc's userinfo, introspection, refresh, revocation and client
+// credentials work with them, and a token with a changed prefix is not.
+func TestOpaqueTokens(t *testing.T) {
+	o := newOP(t, func(c *oidc.Config) { c.OpaqueAccessTokens = true })
+	ctx := context.Background()
+	r := o.rp(t, "app", o.secret, "profile", "email")
+	b := o.browser()
+	tok, _ := r.codeFlow(t, b, true)
+	for name, v := range map[string]string{"access": tok.AccessToken, "refresh": tok.RefreshToken} {
+		if i := strings.IndexByte(v, '~'); i != 10 || strings.Count(v, ".") != 1 {
+			t.Errorf("%s token %q: want a 10-character time prefix and fosite's token", name, v)
+		}
+	}
+	if _, err := r.p.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Errorf("userinfo: %v", err)
+	}
+	if !active(t, o, "app", o.secret, tok.AccessToken) || !active(t, o, "app", o.secret, tok.RefreshToken) {
+		t.Fatal("tokens inactive at introspection")
+	}
+	forged := "0000000000" + tok.AccessToken[10:]
+	if active(t, o, "app", o.secret, forged) {
+		t.Error("a token with another time prefix is active")
+	}
+	if active(t, o, "app", o.secret, tok.AccessToken[11:]) {
+		t.Error("the token without its prefix is active")
+	}
+	nt, err := r.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if active(t, o, "app", o.secret, tok.AccessToken) || !active(t, o, "app", o.secret, nt.AccessToken) {
+		t.Error("after a refresh, the old access token should be inactive and the new one active")
+	}
+	resp := postForm(t, o.srv.URL+"/oauth/revoke", "app", o.secret, url.Values{"token": {nt.AccessToken}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || active(t, o, "app", o.secret, nt.AccessToken) {
+		t.Errorf("revocation: %d, still active: %v", resp.StatusCode, active(t, o, "app", o.secret, nt.AccessToken))
+	}
+	cc := clientcredentials.Config{ClientID: "app", ClientSecret: o.secret, TokenURL: o.srv.URL + "/oauth/token", Scopes: []string{"profile"}}
+	ct, err := cc.Token(ctx)
+	if err != nil || !active(t, o, "app", o.secret, ct.AccessToken) {
+		t.Errorf("client credentials: %v", err)
+	}
+}
+
 func TestClientCredentials(t *testing.T) {
 	o := newOP(t)
 	cc := clientcredentials.Config{ClientID: "app", ClientSecret: o.secret, TokenURL: o.srv.URL + "/oauth/token", Scopes: []string{"profile"}}

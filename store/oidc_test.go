@@ -102,3 +102,17 @@ func TestOIDCClones(t *testing.T) {
 		}
 	})
 }
+
+func TestSecretKey(t *testing.T) {
+	for _, v := range []string{"plain-signature", "", ".x", "ABC.def", "0123456789abcdefg.x", "a-b.c"} {
+		if got := store.SecretKey(v); got != store.Digest(v) {
+			t.Errorf("SecretKey(%q) = %q, want the whole value's digest", v, got)
+		}
+	}
+	if got, want := store.SecretKey("0kx9v3a1bc.sig"), "0kx9v3a1bc."+store.Digest("sig"); got != want {
+		t.Errorf("SecretKey of a prefixed value = %q, want %q", got, want)
+	}
+	if a, b := store.SecretKey("0000000001.zzz"), store.SecretKey("0000000002.aaa"); a >= b {
+		t.Errorf("keys do not sort by prefix: %q >= %q", a, b)
+	}
+}

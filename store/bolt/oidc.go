@@ -344,6 +344,7 @@ func codeIndexes(rec *codeRecord) []indexEntry {
 
 type tokenRecord struct {
 	store.Token
+	// The index keys of the secret values (store.SecretKey).
 	AccessDigest  string `json:"access_digest,omitempty"`
 	RefreshDigest string `json:"refresh_digest,omitempty"`
 }
@@ -380,10 +381,10 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (store.Token, er
 	}
 	rec := tokenRecord{Token: t}
 	if t.AccessToken != "" {
-		rec.AccessDigest = store.Digest(t.AccessToken)
+		rec.AccessDigest = store.SecretKey(t.AccessToken)
 	}
 	if t.RefreshToken != "" {
-		rec.RefreshDigest = store.Digest(t.RefreshToken)
+		rec.RefreshDigest = store.SecretKey(t.RefreshToken)
 	}
 	rec.AccessToken, rec.RefreshToken = "", ""
 	t.AccessToken, t.RefreshToken = "", ""
@@ -500,12 +501,12 @@ func (s *Store) GetToken(ctx context.Context, id string) (store.Token, error) {
 
 // GetTokenByAccessToken implements store.OIDCStore.
 func (s *Store) GetTokenByAccessToken(ctx context.Context, v string) (store.Token, error) {
-	return s.getToken(ctx, bTokenAccess, store.Digest(v), "access token")
+	return s.getToken(ctx, bTokenAccess, store.SecretKey(v), "access token")
 }
 
 // GetTokenByRefreshToken implements store.OIDCStore.
 func (s *Store) GetTokenByRefreshToken(ctx context.Context, v string) (store.Token, error) {
-	return s.getToken(ctx, bTokenRefresh, store.Digest(v), "refresh token")
+	return s.getToken(ctx, bTokenRefresh, store.SecretKey(v), "refresh token")
 }
 
 // matchingTokens returns the IDs of the tokens q selects, using the most
