@@ -101,7 +101,7 @@ log "building canaille-bench and canaille in $tmp"
 bench="$tmp/canaille-bench"
 canaille_ok=0
 if [[ "$only" != slapd ]]; then
-	if (cd "$repo" && go build -o "$tmp/canaille" ./cmd/canaille) >"$tmp/canaille-build.log" 2>&1; then
+	if (cd "$repo" && build_canaille "$tmp/canaille") >"$tmp/canaille-build.log" 2>&1; then
 		canaille_ok=1
 	else
 		log "canaille did not build, so only slapd is measured:"

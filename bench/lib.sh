@@ -1,8 +1,21 @@
 # Helpers shared by the benchmark scripts (sourced, not run): logging,
-# stopping a server by PID, and finding or waiting for a loopback port.
-# The sourcing script sets wait_seconds before calling wait_port.
+# building canaille, stopping a server by PID, and finding or waiting for a
+# loopback port. The sourcing script sets wait_seconds before calling
+# wait_port.
 
 log() { printf '%s\n' "$*" >&2; }
+
+# build_canaille OUT: builds canaille as packaging/build.sh does for the
+# packages (cgo when a C compiler is there, so that RS256 goes through
+# OpenSSL; internal linking, PIE), so that what is measured is what is
+# shipped. Run from the repository.
+build_canaille() {
+	if command -v "$(go env CC)" >/dev/null 2>&1; then
+		CGO_ENABLED=1 go build -trimpath -buildmode=pie -ldflags "-linkmode=internal -bindnow" -o "$1" ./cmd/canaille
+	else
+		CGO_ENABLED=0 go build -trimpath -o "$1" ./cmd/canaille
+	fi
+}
 
 # stop PID NAME: SIGTERM, then SIGKILL after 10 s.
 stop() {

@@ -111,7 +111,7 @@ scope="openid profile email"
 # --- 1. build and install ---------------------------------------------------
 log "building canaille-bench and canaille in $tmp"
 (cd "$repo" && go build -o "$tmp/canaille-bench" ./cmd/canaille-bench)
-(cd "$repo" && go build -o "$tmp/canaille" ./cmd/canaille)
+(cd "$repo" && build_canaille "$tmp/canaille")
 bench="$tmp/canaille-bench"
 if [[ "$only" != canaille ]]; then
 	command -v node >/dev/null && command -v npm >/dev/null || {

@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -31,15 +30,21 @@ type Key struct {
 	Algorithm string // RS256, ES256, EdDSA
 	Private   crypto.Signer
 	Public    crypto.PublicKey
-	// fast signs RS256 by OpenSSL (package fastrsa), when available;
-	// engine says what signs.
-	fast   jose.OpaqueSigner
-	engine string
+	// rsa signs RS256 by OpenSSL when it can (package fastrsa); fast is
+	// it for go-jose.
+	rsa  *fastrsa.Signer
+	fast jose.OpaqueSigner
 }
 
-// Engine names what signs with the key: OpenSSL for an RSA key when the
-// system has it, Go's crypto packages otherwise (with the reason).
-func (k *Key) Engine() string { return cmp.Or(k.engine, "Go crypto") }
+// Engine names what signs with the key: for an RSA key, OpenSSL when the
+// system has it, else Go's crypto/rsa and why (OpenSSL is loaded then, if
+// no signature did yet); "Go crypto" for other keys.
+func (k *Key) Engine() string {
+	if k.rsa != nil {
+		return k.rsa.Engine()
+	}
+	return "Go crypto"
+}
 
 // ParseKey reads a PEM private key (PKCS #8, PKCS #1 or SEC 1) or a PEM
 // public key (PKIX), checks that it suits alg, and names it by its RFC 7638
@@ -72,11 +77,8 @@ func ParseKey(pemBytes []byte, alg string) (*Key, error) {
 		}
 		k.Private, k.Public = s, s.Public()
 		if rk, ok := priv.(*rsa.PrivateKey); ok {
-			if fs, err := fastrsa.New(rk); err == nil {
-				k.fast, k.engine = cryptosigner.Opaque(fs), fastrsa.Engine()
-			} else {
-				k.engine = "Go crypto/rsa (" + err.Error() + ")"
-			}
+			k.rsa = fastrsa.New(rk)
+			k.fast = cryptosigner.Opaque(k.rsa)
 		}
 	}
 	if err := checkAlg(k.Public, alg); err != nil {

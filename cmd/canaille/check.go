@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -12,6 +13,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/canaille-go/canaille/internal/fastrsa"
 )
 
 var cmdCheck = &command{
@@ -147,7 +150,12 @@ func (c *checker) keys(cfg *Config) {
 		c.problem("CANAILLE_OIDC.JWT.PUBLIC_KEY %s is not the public half of %s", jwt.PublicKey, jwt.PrivateKey)
 		return
 	}
-	c.ok("signing key pair %s (%s)", jwt.PrivateKey, jwt.Alg)
+	// A test signature says whether the server's will go through OpenSSL.
+	signer := "Go crypto"
+	if rk, ok := key.(*rsa.PrivateKey); ok {
+		signer = fastrsa.New(rk).Engine()
+	}
+	c.ok("signing key pair %s (%s, signed by %s)", jwt.PrivateKey, jwt.Alg, signer)
 }
 
 func (c *checker) tls(cfg *Config) {

@@ -109,7 +109,6 @@ func (k *oidcKeys) load(ctx context.Context) error {
 		}
 		k.log.Info("signing key in use", "kid", cur.ID, "alg", cur.Algorithm)
 	}
-	k.log.Info("signing key loaded", "kid", cur.ID, "alg", cur.Algorithm, "signer", cur.Engine())
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.mod = fi.ModTime()

@@ -21,19 +21,20 @@ var testKey = func() *rsa.PrivateKey {
 	return k
 }()
 
-// newSigner returns an OpenSSL signer, or skips the test where there is
-// none (no cgo, no libcrypto); .ci/run sets CANAILLE_TEST_REQUIRE_OPENSSL
-// so that there it fails instead.
-func newSigner(t testing.TB, k *rsa.PrivateKey) crypto.Signer {
+// newSigner returns a signer that signs through OpenSSL, or skips the
+// test where there is none (no cgo, no libcrypto); .ci/run sets
+// CANAILLE_TEST_REQUIRE_OPENSSL so that there it fails instead.
+func newSigner(t testing.TB, k *rsa.PrivateKey) *fastrsa.Signer {
 	t.Helper()
-	s, err := fastrsa.New(k)
+	s := fastrsa.New(k)
+	err := s.Err()
 	if errors.Is(err, fastrsa.ErrUnavailable) && os.Getenv("CANAILLE_TEST_REQUIRE_OPENSSL") == "" {
 		t.Skipf("%v (CANAILLE_TEST_REQUIRE_OPENSSL makes this a failure)", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("signing with %s", fastrsa.Engine())
+	t.Logf("signing with %s", s.Engine())
 	return s
 }
 
@@ -81,7 +82,8 @@ func TestSignOthersByGo(t *testing.T) {
 }
 
 func TestSignConcurrently(t *testing.T) {
-	s := newSigner(t, testKey)
+	newSigner(t, testKey)     // skips where OpenSSL is missing
+	s := fastrsa.New(testKey) // loaded by the first of the signatures below
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -104,10 +106,16 @@ func TestSignConcurrently(t *testing.T) {
 
 func TestOff(t *testing.T) {
 	t.Setenv("CANAILLE_OPENSSL", "off")
-	if _, err := fastrsa.New(testKey); !errors.Is(err, fastrsa.ErrUnavailable) {
-		t.Fatalf("New with CANAILLE_OPENSSL=off: %v, want ErrUnavailable", err)
+	s := fastrsa.New(testKey)
+	digest := make([]byte, 32)
+	sig, err := s.Sign(rand.Reader, digest, crypto.SHA256)
+	if err != nil || rsa.VerifyPKCS1v15(&testKey.PublicKey, crypto.SHA256, digest, sig) != nil {
+		t.Fatalf("signature by Go: %v", err)
 	}
-	if e := fastrsa.Engine(); e != "Go crypto/rsa (OpenSSL is not available: CANAILLE_OPENSSL=off)" {
+	if !errors.Is(s.Err(), fastrsa.ErrUnavailable) {
+		t.Fatalf("Err() with CANAILLE_OPENSSL=off: %v, want ErrUnavailable", s.Err())
+	}
+	if e := s.Engine(); e != "Go crypto/rsa (OpenSSL is not available: CANAILLE_OPENSSL=off)" {
 		t.Errorf("Engine() = %q", e)
 	}
 }

@@ -43,7 +43,7 @@ func available() error {
 func version() string { return openssl.VersionText() }
 
 type signer struct {
-	k   *rsa.PrivateKey // for what OpenSSL is not asked to do
+	k   *rsa.PrivateKey
 	key *openssl.PrivateKeyRSA
 }
 
@@ -57,20 +57,10 @@ func newSigner(k *rsa.PrivateKey) (*signer, error) {
 	return &signer{k: k, key: key}, nil
 }
 
-func (s *signer) Public() crypto.PublicKey { return &s.k.PublicKey }
-
-// Sign signs a digest: PKCS #1 v1.5 with SHA-256, -384 or -512 by OpenSSL,
-// anything else by crypto/rsa. The random source is not used by PKCS #1
-// v1.5 (OpenSSL blinds with its own).
-func (s *signer) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if _, pss := opts.(*rsa.PSSOptions); !pss {
-		switch h := opts.HashFunc(); h {
-		case crypto.SHA256, crypto.SHA384, crypto.SHA512:
-			if len(digest) != h.Size() {
-				return nil, fmt.Errorf("fastrsa: a %d-byte digest for %v", len(digest), h)
-			}
-			return openssl.SignRSAPKCS1v15(s.key, h, digest)
-		}
-	}
-	return s.k.Sign(rand, digest, opts)
+// Sign signs a PKCS #1 v1.5 digest (Signer.Sign checked opts and its
+// length). The random source is not used: OpenSSL blinds with its own.
+func (s *signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return openssl.SignRSAPKCS1v15(s.key, opts.HashFunc(), digest)
 }
+
+func (s *signer) Public() crypto.PublicKey { return &s.k.PublicKey }
