@@ -58,7 +58,7 @@ func (o *orderedTokens) order(token, sig string, err error) (string, string, err
 	return t + "~" + token, t + "." + sig, nil
 }
 
-func (o *orderedTokens) signature(token string, inner func(context.Context, string) string, ctx context.Context) string {
+func (o *orderedTokens) signature(ctx context.Context, token string, inner func(context.Context, string) string) string {
 	if prefix, rest, ok := splitOrdered(token); ok {
 		return prefix + "." + inner(ctx, rest)
 	}
@@ -76,7 +76,7 @@ func (o *orderedTokens) AccessTokenSignature(ctx context.Context, token string) 
 	if !o.access {
 		return o.CoreStrategy.AccessTokenSignature(ctx, token)
 	}
-	return o.signature(token, o.CoreStrategy.AccessTokenSignature, ctx)
+	return o.signature(ctx, token, o.CoreStrategy.AccessTokenSignature)
 }
 
 func (o *orderedTokens) ValidateAccessToken(ctx context.Context, r fosite.Requester, token string) error {
@@ -91,7 +91,7 @@ func (o *orderedTokens) GenerateRefreshToken(ctx context.Context, r fosite.Reque
 }
 
 func (o *orderedTokens) RefreshTokenSignature(ctx context.Context, token string) string {
-	return o.signature(token, o.CoreStrategy.RefreshTokenSignature, ctx)
+	return o.signature(ctx, token, o.CoreStrategy.RefreshTokenSignature)
 }
 
 func (o *orderedTokens) ValidateRefreshToken(ctx context.Context, r fosite.Requester, token string) error {
