@@ -98,15 +98,28 @@ func (s *storage) Authenticate(ctx context.Context, name, secret string) (string
 
 // storedRequest is a fosite request as kept in a code or token record.
 type storedRequest struct {
-	ID              string          `json:"id"`
-	RequestedAt     time.Time       `json:"requested_at"`
-	ClientID        string          `json:"client_id"`
-	Scopes          []string        `json:"scopes,omitempty"`
-	GrantedScopes   []string        `json:"granted_scopes,omitempty"`
-	Audience        []string        `json:"audience,omitempty"`
-	GrantedAudience []string        `json:"granted_audience,omitempty"`
-	Form            string          `json:"form,omitempty"`
-	Session         json.RawMessage `json:"session,omitempty"`
+	requestFields
+	Session json.RawMessage `json:"session,omitempty"`
+}
+
+// requestFields are a stored request's fields but its session.
+type requestFields struct {
+	ID              string    `json:"id"`
+	RequestedAt     time.Time `json:"requested_at"`
+	ClientID        string    `json:"client_id"`
+	Scopes          []string  `json:"scopes,omitempty"`
+	GrantedScopes   []string  `json:"granted_scopes,omitempty"`
+	Audience        []string  `json:"audience,omitempty"`
+	GrantedAudience []string  `json:"granted_audience,omitempty"`
+	Form            string    `json:"form,omitempty"`
+}
+
+// requestOut encodes a storedRequest in one pass: the session is encoded
+// in place, not first on its own and then copied (and checked again) as
+// raw JSON.
+type requestOut struct {
+	requestFields
+	Session fosite.Session `json:"session,omitempty"`
 }
 
 // codeData is the Data of an authorization code record: the request, and
@@ -126,18 +139,27 @@ func encodeRequest(r fosite.Requester) (storedRequest, error) {
 	if err != nil {
 		return storedRequest{}, err
 	}
+	return storedRequest{requestFields: fieldsOf(r), Session: sess}, nil
+}
+
+// marshalRequest is the JSON of encodeRequest's stored request.
+func marshalRequest(r fosite.Requester) ([]byte, error) {
+	return json.Marshal(requestOut{requestFields: fieldsOf(r), Session: r.GetSession()})
+}
+
+func fieldsOf(r fosite.Requester) requestFields {
 	form := url.Values{}
 	for k, v := range r.GetRequestForm() {
 		if !slices.Contains(secretParams, k) {
 			form[k] = v
 		}
 	}
-	return storedRequest{
+	return requestFields{
 		ID: r.GetID(), RequestedAt: r.GetRequestedAt(), ClientID: r.GetClient().GetID(),
 		Scopes: r.GetRequestedScopes(), GrantedScopes: r.GetGrantedScopes(),
 		Audience: r.GetRequestedAudience(), GrantedAudience: r.GetGrantedAudience(),
-		Form: form.Encode(), Session: sess,
-	}, nil
+		Form: form.Encode(),
+	}
 }
 
 // decodeRequest rebuilds a request, reloading its client and decoding the
@@ -460,11 +482,7 @@ func (s *storage) DeletePKCERequestSession(context.Context, string) error { retu
 
 // createToken stores an access or a refresh token record.
 func (s *storage) createToken(ctx context.Context, typ, sig string, r fosite.Requester, lifetime time.Duration) error {
-	sr, err := encodeRequest(r)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(sr)
+	data, err := marshalRequest(r)
 	if err != nil {
 		return err
 	}
