@@ -20,7 +20,7 @@ func TestMarshalRequest(t *testing.T) {
 	r := &fosite.Request{ID: "req-1", RequestedAt: time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC),
 		Client: &fosite.DefaultClient{ID: "app"}, RequestedScope: fosite.Arguments{"openid", "profile"},
 		GrantedScope: fosite.Arguments{"openid"}, GrantedAudience: fosite.Arguments{"app"},
-		Form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"secret"}, "scope": {"openid"}},
+		Form:    url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"secret"}, "scope": {"openid"}},
 		Session: sess}
 
 	raw, err := marshalRequest(r)
