@@ -17,14 +17,15 @@ import (
 // (a 950-byte request record, as the OpenID Connect provider stores) from
 // 16 goroutines, with fsync on: the token endpoint's write path under load.
 // Token values and request IDs are time-ordered, as the provider makes
-// them. "grow": the database already holds 50,000 tokens and grows (the
-// file is extended as the tokens come, as in a benchmark run); "reuse":
-// 100,000 expired tokens were cleaned first, and the new ones take their
-// pages, as in a server that has been running for a while.
+// them. "grow": 50,000 live tokens, and the file grows as the new ones
+// come (as in a benchmark run); "reuse": 50,000 live tokens and 100,000
+// expired ones cleaned, whose pages the new ones take (as in a server
+// that has been running); "small": the 100,000 cleaned and none live, so
+// that the indexes are small.
 //
 //	go test -run '^$' -bench CreateTokenConcurrent -benchtime 20000x ./store/bolt/
 func BenchmarkCreateTokenConcurrent16(b *testing.B) {
-	for _, mode := range []string{"grow", "reuse"} {
+	for _, mode := range []string{"grow", "reuse", "small"} {
 		b.Run(mode, func(b *testing.B) {
 			st, err := bolt.Config{Path: filepath.Join(b.TempDir(), "t.db"), Hasher: bolttest.Hasher(b)}.Open()
 			if err != nil {
@@ -60,6 +61,9 @@ func BenchmarkCreateTokenConcurrent16(b *testing.B) {
 			if mode == "grow" {
 				run(50_000, time.Hour)
 			} else {
+				if mode == "reuse" {
+					run(50_000, time.Hour)
+				}
 				run(100_000, time.Second)
 				if _, err := st.DeleteExpired(ctx, time.Now().Add(2*time.Second)); err != nil {
 					b.Fatal(err)
