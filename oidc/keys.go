@@ -30,10 +30,8 @@ type Key struct {
 	Algorithm string // RS256, ES256, EdDSA
 	Private   crypto.Signer
 	Public    crypto.PublicKey
-	// rsa signs RS256 by OpenSSL when it can (package fastrsa); fast is
-	// it for go-jose.
-	rsa  *fastrsa.Signer
-	fast jose.OpaqueSigner
+	// rsa signs RS256 by OpenSSL when it can (package fastrsa).
+	rsa *fastrsa.Signer
 }
 
 // Engine names what signs with the key: for an RSA key, OpenSSL when the
@@ -78,7 +76,6 @@ func ParseKey(pemBytes []byte, alg string) (*Key, error) {
 		k.Private, k.Public = s, s.Public()
 		if rk, ok := priv.(*rsa.PrivateKey); ok {
 			k.rsa = fastrsa.New(rk)
-			k.fast = cryptosigner.Opaque(k.rsa)
 		}
 	}
 	if err := checkAlg(k.Public, alg); err != nil {
@@ -136,8 +133,8 @@ func (k *Key) jwk(private bool) jose.JSONWebKey {
 	j := jose.JSONWebKey{KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig", Key: k.Public}
 	if private {
 		j.Key = k.Private
-		if k.fast != nil {
-			j.Key = k.fast
+		if k.rsa != nil {
+			j.Key = cryptosigner.Opaque(k.rsa)
 		}
 	}
 	return j

@@ -88,6 +88,9 @@ func (s *Signer) load() crypto.Signer {
 
 // newFast returns an OpenSSL signer of k, checked against Go's.
 func newFast(k *rsa.PrivateKey) (crypto.Signer, error) {
+	if disabled() {
+		return nil, fmt.Errorf("%w: CANAILLE_OPENSSL=off", ErrUnavailable)
+	}
 	if err := available(); err != nil {
 		return nil, err
 	}

@@ -9,9 +9,6 @@ import (
 )
 
 func available() error {
-	if disabled() {
-		return fmt.Errorf("%w: CANAILLE_OPENSSL=off", ErrUnavailable)
-	}
 	return fmt.Errorf("%w: built without cgo", ErrUnavailable)
 }
 

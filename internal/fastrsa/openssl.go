@@ -23,9 +23,6 @@ var (
 )
 
 func available() error {
-	if disabled() {
-		return fmt.Errorf("%w: CANAILLE_OPENSSL=off", ErrUnavailable)
-	}
 	initOnce.Do(func() {
 		for _, lib := range libraries {
 			if ok, _ := openssl.CheckVersion(lib); ok {

@@ -73,7 +73,7 @@ type Store struct {
 	log     *slog.Logger
 	hasher  *password.Hasher
 	decoded *decodeCache
-	clients clientCache
+	clients *clientCache
 	// group coalesces the commits of concurrent OIDC writes (group.go).
 	group group
 }
@@ -193,7 +193,7 @@ func (c Config) Open() (*Store, error) {
 		}
 		return nil, fmt.Errorf("bolt: open %s: %w", c.Path, err)
 	}
-	s := &Store{db: db, cfg: c, now: c.Now, log: c.Logger, hasher: c.Hasher, decoded: newDecodeCache()}
+	s := &Store{db: db, cfg: c, now: c.Now, log: c.Logger, hasher: c.Hasher, decoded: newDecodeCache(), clients: newClientCache()}
 	if s.now == nil {
 		s.now = time.Now
 	}

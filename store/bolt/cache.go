@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"bytes"
-	"fmt"
 	"sync"
 
 	bbolt "go.etcd.io/bbolt"
@@ -10,90 +9,86 @@ import (
 	"github.com/canaille-go/canaille/store"
 )
 
+// verifiedCache keeps decoded records by ID. An entry is valid only while
+// the stored bytes are exactly those it was decoded from: a hit compares
+// them, so a write (in this process or a migration) can never be served
+// stale, and nothing needs invalidating. Values go in and out as clones,
+// so that no caller shares one. When full it starts over.
+type verifiedCache[T any] struct {
+	mu    sync.RWMutex
+	m     map[string]verified[T]
+	size  int
+	clone func(T) T
+}
+
+type verified[T any] struct {
+	raw []byte
+	v   T
+}
+
+func (c *verifiedCache[T]) get(id string, raw []byte) (T, bool) {
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || !bytes.Equal(e.raw, raw) {
+		var zero T
+		return zero, false
+	}
+	return c.clone(e.v), true
+}
+
+func (c *verifiedCache[T]) put(id string, raw []byte, v T) {
+	e := verified[T]{raw: bytes.Clone(raw), v: c.clone(v)}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= c.size {
+		c.m = map[string]verified[T]{}
+	}
+	c.m[id] = e
+	c.mu.Unlock()
+}
+
 // decodeCache keeps decoded user records, so that the reads that dominate
 // an LDAP server's work (a user looked up at every search and bind) do not
-// decode JSON each time. An entry is valid only while the stored bytes
-// are exactly those it was decoded from: a hit compares them, so a write
-// (in this process or a migration) can never be served stale, and nothing
-// needs invalidating.
+// decode JSON each time.
 type decodeCache struct {
-	mu sync.RWMutex
-	m  map[string]cachedUser
+	verifiedCache[store.User]
 	// summaries are the listing keys of every user, for ListUsersPage
 	// (userpage.go); validated against the stored bytes in the same way.
 	summaries userSummaries
 }
 
-type cachedUser struct {
-	raw []byte
-	u   store.User
-}
-
-// decodeCacheSize bounds the cache; when full it starts over.
+// decodeCacheSize bounds the cache of users.
 const decodeCacheSize = 16384
 
-func newDecodeCache() *decodeCache { return &decodeCache{m: map[string]cachedUser{}} }
-
-func (c *decodeCache) get(id string, raw []byte) (store.User, bool) {
-	c.mu.RLock()
-	e, ok := c.m[id]
-	c.mu.RUnlock()
-	if !ok || !bytes.Equal(e.raw, raw) {
-		return store.User{}, false
-	}
-	return e.u.Clone(), true
-}
-
-func (c *decodeCache) put(id string, raw []byte, u store.User) {
-	e := cachedUser{raw: bytes.Clone(raw), u: u.Clone()}
-	c.mu.Lock()
-	if len(c.m) >= decodeCacheSize {
-		clear(c.m)
-	}
-	c.m[id] = e
-	c.mu.Unlock()
+func newDecodeCache() *decodeCache {
+	return &decodeCache{verifiedCache: verifiedCache[store.User]{size: decodeCacheSize, clone: store.User.Clone}}
 }
 
 // reader is the view of a read transaction through the cache.
 func (s *Store) reader(tx *bbolt.Tx) *wtx { return &wtx{tx: tx, decoded: s.decoded} }
 
-// clientCache keeps decoded client records, checked against the stored
-// bytes like decodeCache: the token endpoint loads its client at every
-// request (client authentication, then the token's request).
-type clientCache struct {
-	mu sync.RWMutex
-	m  map[string]cachedClient
-}
+// clientCache keeps decoded clients: the token endpoint loads its client
+// at every request (client authentication, then the token's request).
+type clientCache struct{ verifiedCache[store.Client] }
 
-type cachedClient struct {
-	raw []byte
-	c   store.Client
-}
-
-// clientCacheSize bounds the cache; when full it starts over.
+// clientCacheSize bounds the cache of clients.
 const clientCacheSize = 1024
 
-func (c *clientCache) get(tx *bbolt.Tx, id string) (store.Client, error) {
-	raw := tx.Bucket(bClients).Get([]byte(id))
-	if raw == nil {
-		return store.Client{}, fmt.Errorf("bolt: %s %q: %w", bClients, id, store.ErrNotFound)
-	}
-	c.mu.RLock()
-	e, ok := c.m[id]
-	c.mu.RUnlock()
-	if ok && bytes.Equal(e.raw, raw) {
-		return e.c.Clone(), nil
-	}
-	cl, err := decodeClient(raw)
+func newClientCache() *clientCache {
+	return &clientCache{verifiedCache[store.Client]{size: clientCacheSize, clone: store.Client.Clone}}
+}
+
+func (c *clientCache) client(tx *bbolt.Tx, id string) (store.Client, error) {
+	raw, err := clientBytes(tx, id)
 	if err != nil {
 		return store.Client{}, err
 	}
-	e = cachedClient{raw: bytes.Clone(raw), c: cl.Clone()}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= clientCacheSize {
-		c.m = map[string]cachedClient{}
+	if cl, ok := c.get(id, raw); ok {
+		return cl, nil
 	}
-	c.m[id] = e
-	c.mu.Unlock()
-	return cl, nil
+	cl, err := decodeClient(raw)
+	if err == nil {
+		c.put(id, raw, cl)
+	}
+	return cl, err
 }

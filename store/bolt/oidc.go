@@ -102,11 +102,20 @@ type clientRecord struct {
 }
 
 func getClient(tx *bbolt.Tx, id string) (store.Client, error) {
-	raw := tx.Bucket(bClients).Get([]byte(id))
-	if raw == nil {
-		return store.Client{}, fmt.Errorf("bolt: %s %q: %w", bClients, id, store.ErrNotFound)
+	raw, err := clientBytes(tx, id)
+	if err != nil {
+		return store.Client{}, err
 	}
 	return decodeClient(raw)
+}
+
+// clientBytes is the stored record of a client.
+func clientBytes(tx *bbolt.Tx, id string) ([]byte, error) {
+	raw := tx.Bucket(bClients).Get([]byte(id))
+	if raw == nil {
+		return nil, fmt.Errorf("bolt: %s %q: %w", bClients, id, store.ErrNotFound)
+	}
+	return raw, nil
 }
 
 func decodeClient(raw []byte) (store.Client, error) {
@@ -150,7 +159,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) (store.Client,
 // GetClient implements store.OIDCStore.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) { c, err = s.clients.get(tx, id); return })
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) { c, err = s.clients.client(tx, id); return })
 	return c, err
 }
 
