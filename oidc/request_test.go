@@ -48,3 +48,48 @@ func TestMarshalRequest(t *testing.T) {
 		t.Errorf("the refresh token reached the stored request: %s", raw)
 	}
 }
+
+// TestSessionJSON: the stored session leaves out the empty claims and
+// headers, decodes back to an equal session, and sessions stored in full
+// (before that) still decode.
+func TestSessionJSON(t *testing.T) {
+	sess := newSession()
+	sess.Subject, sess.UserID = "alice", "u1"
+	sess.ATClaims.Subject = "alice"
+	sess.ATClaims.Extra = map[string]any{"client_id": "app"}
+	sess.SetExpiresAt(fosite.AccessToken, time.Date(2026, 11, 29, 4, 0, 0, 0, time.UTC))
+	raw, err := json.Marshal(sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, absent := range []string{"id_token_claims", "id_token_headers", "access_token_headers", "sid"} {
+		if bytes.Contains(raw, []byte(absent)) {
+			t.Errorf("%s stored although empty: %s", absent, raw)
+		}
+	}
+	got := newSession()
+	if err := json.Unmarshal(raw, got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, sess) {
+		t.Errorf("decoded %+v, want %+v", got, sess)
+	}
+
+	// The full form written by earlier versions.
+	type full Session
+	old, err := json.Marshal((*full)(sess))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(old) <= len(raw) {
+		t.Errorf("compact form (%d bytes) is not smaller than the full one (%d)", len(raw), len(old))
+	}
+	got = newSession()
+	if err := json.Unmarshal(old, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Subject != "alice" || got.ATClaims.Subject != "alice" || got.ATClaims.Extra["client_id"] != "app" ||
+		!got.GetExpiresAt(fosite.AccessToken).Equal(sess.GetExpiresAt(fosite.AccessToken)) {
+		t.Errorf("full form decoded to %+v", got)
+	}
+}

@@ -1,6 +1,8 @@
 package oidc
 
 import (
+	"encoding/json"
+	"reflect"
 	"time"
 
 	"github.com/mohae/deepcopy"
@@ -33,6 +35,41 @@ var (
 	_ openid.Session             = (*Session)(nil)
 	_ oauth2.JWTSessionContainer = (*Session)(nil)
 )
+
+// sessionJSON is the stored form of a Session: the same names, but claims
+// and headers that are still empty are left out (a client credentials
+// token has no ID token; headers are rarely set). Decoding needs no
+// counterpart: a missing member leaves the prototype's empty value.
+type sessionJSON struct {
+	IDClaims       *jwt.IDTokenClaims             `json:"id_token_claims,omitempty"`
+	IDHeaders      *jwt.Headers                   `json:"id_token_headers,omitempty"`
+	ATClaims       *jwt.JWTClaims                 `json:"access_token_claims,omitempty"`
+	ATHeaders      *jwt.Headers                   `json:"access_token_headers,omitempty"`
+	Expires        map[fosite.TokenType]time.Time `json:"expires_at,omitempty"`
+	UserID         string                         `json:"user_id,omitempty"`
+	Login          string                         `json:"username,omitempty"`
+	Subject        string                         `json:"subject,omitempty"`
+	BrowserSession string                         `json:"sid,omitempty"`
+}
+
+// MarshalJSON writes the session without its empty parts: every token
+// and code stores one, and the zero claims were most of its size.
+func (s *Session) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sessionJSON{
+		IDClaims: unlessZero(s.IDClaims), IDHeaders: unlessZero(s.IDHeaders),
+		ATClaims: unlessZero(s.ATClaims), ATHeaders: unlessZero(s.ATHeaders),
+		Expires: s.Expires, UserID: s.UserID, Login: s.Login, Subject: s.Subject,
+		BrowserSession: s.BrowserSession,
+	})
+}
+
+// unlessZero is p, or nil when p points to a zero value.
+func unlessZero[T any](p *T) *T {
+	if p == nil || reflect.ValueOf(p).Elem().IsZero() {
+		return nil
+	}
+	return p
+}
 
 // newSession returns an empty session to decode stored state into.
 func newSession() *Session {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
@@ -145,6 +146,11 @@ func serve(e *cmdEnv, cfg *Config, ready func(*server) error) error {
 		return err
 	}
 	s := &server{cfg: cfg, store: st, log: log, fail: make(chan error, 4), health: &health{st: st}}
+	// CANAILLE_HEAPPROFILE=FILE writes a heap profile (live objects after
+	// a collection) when the server stops, before anything is released.
+	if path, ok := lookupEnv(e.environ, "CANAILLE_HEAPPROFILE"); ok && path != "" && e.srv == nil {
+		defer func() { writeHeapProfile(path); runtime.KeepAlive(s) }()
+	}
 	backups := !upstreamBackend(cfg) && cfg.Bolt.BackupDir != ""
 	dbPath := ""
 	if !upstreamBackend(cfg) {
@@ -370,4 +376,19 @@ func versionString() string {
 	}
 	parts = append(parts, goVersion)
 	return strings.Join(parts, ", ")
+}
+
+// writeHeapProfile writes the live heap to path, for performance work;
+// failures are only reported, the server is stopping anyway.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "canaille: heap profile:", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "canaille: heap profile:", err)
+	}
 }

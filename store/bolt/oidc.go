@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -257,7 +258,7 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, c store.Authorizati
 			return fmt.Errorf("bolt: authorization code: %w", store.ErrExists)
 		}
 		for _, e := range codeIndexes(&rec) {
-			if err := tx.Bucket(e.b).Put(e.k, e.v); err != nil {
+			if err := e.put(tx); err != nil {
 				return err
 			}
 		}
@@ -341,10 +342,10 @@ func deleteCode(tx *bbolt.Tx, id string) error {
 }
 
 func codeIndexes(rec *codeRecord) []indexEntry {
-	out := []indexEntry{{bCodeValue, []byte(rec.CodeDigest), []byte(rec.ID)},
-		{bCodeClient, pair(rec.ClientID, rec.ID), nil}}
+	out := []indexEntry{{b: bCodeValue, k: []byte(rec.CodeDigest), v: []byte(rec.ID)},
+		{b: bCodeClient, k: pair(rec.ClientID, rec.ID), ordered: true}}
 	if rec.Subject != "" {
-		out = append(out, indexEntry{bCodeSubject, pair(rec.Subject, rec.ID), nil})
+		out = append(out, indexEntry{b: bCodeSubject, k: pair(rec.Subject, rec.ID)})
 	}
 	return out
 }
@@ -413,37 +414,56 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (store.Token, er
 			return fmt.Errorf("bolt: token: %w", store.ErrExists)
 		}
 		for _, e := range indexes {
-			if err := tx.Bucket(e.b).Put(e.k, e.v); err != nil {
+			if err := e.put(tx); err != nil {
 				return err
 			}
 		}
-		if err := tx.Bucket(bExpiry).Put(expiry, nil); err != nil {
+		if err := appending(tx, bExpiry).Put(expiry, nil); err != nil {
 			return err
 		}
-		return tx.Bucket(bTokens).Put([]byte(t.ID), raw)
+		return appending(tx, bTokens).Put([]byte(t.ID), raw)
 	})
 	return t, err
 }
 
-type indexEntry struct{ b, k, v []byte }
+// indexEntry is a key to put in bucket b. ordered marks keys that come
+// after the bucket's others (see appending).
+type indexEntry struct {
+	b, k, v []byte
+	ordered bool
+}
 
 func tokenIndexes(rec *tokenRecord) []indexEntry {
 	id := rec.ID
 	var out []indexEntry
+	// Secret keys start with the issue time when the token does (see
+	// store.SecretKey); plain digests are random.
 	if rec.AccessDigest != "" {
-		out = append(out, indexEntry{bTokenAccess, []byte(rec.AccessDigest), []byte(id)})
+		out = append(out, indexEntry{bTokenAccess, []byte(rec.AccessDigest), []byte(id), strings.Contains(rec.AccessDigest, ".")})
 	}
 	if rec.RefreshDigest != "" {
-		out = append(out, indexEntry{bTokenRefresh, []byte(rec.RefreshDigest), []byte(id)})
+		out = append(out, indexEntry{bTokenRefresh, []byte(rec.RefreshDigest), []byte(id), strings.Contains(rec.RefreshDigest, ".")})
 	}
-	out = append(out, indexEntry{bTokenClient, pair(rec.ClientID, id), nil})
+	// Token IDs are time-ordered: a client's tokens come after its others.
+	// Subjects are many, and a request gains tokens long after it was
+	// made (refresh rotations): those go anywhere in their index.
+	out = append(out, indexEntry{bTokenClient, pair(rec.ClientID, id), nil, true})
 	if rec.Subject != "" {
-		out = append(out, indexEntry{bTokenSubject, pair(rec.Subject, id), nil})
+		out = append(out, indexEntry{bTokenSubject, pair(rec.Subject, id), nil, false})
 	}
 	if rec.RequestID != "" {
-		out = append(out, indexEntry{bTokenRequest, pair(rec.RequestID, id), requestIndexValue(&rec.Token)})
+		out = append(out, indexEntry{bTokenRequest, pair(rec.RequestID, id), requestIndexValue(&rec.Token), false})
 	}
 	return out
+}
+
+// put writes e in tx.
+func (e indexEntry) put(tx *bbolt.Tx) error {
+	b := tx.Bucket(e.b)
+	if e.ordered {
+		b = appending(tx, e.b)
+	}
+	return b.Put(e.k, e.v)
 }
 
 // revokedMark is the value of a tokens_by_request entry whose token is

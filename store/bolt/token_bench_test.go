@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,7 +47,7 @@ func BenchmarkCreateTokenConcurrent16(b *testing.B) {
 					wg.Go(func() {
 						for i := w; i < n; i += 16 {
 							now := time.Now()
-							_, err := st.CreateToken(ctx, store.Token{AccessToken: store.NewTimeID(now) + "." + store.NewSecret(),
+							_, err := st.CreateToken(ctx, store.Token{AccessToken: timePrefix(now) + "." + store.NewSecret(),
 								ClientID: "app", Type: "access_token", Scope: []string{"profile"}, Audience: []string{"app"},
 								Lifetime: lifetime, RequestID: store.NewTimeID(now), Data: data})
 							if err != nil {
@@ -74,4 +75,11 @@ func BenchmarkCreateTokenConcurrent16(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 		})
 	}
+}
+
+// timePrefix is the time prefix of the provider's opaque tokens (see
+// store.SecretKey): the milliseconds in base 32, 10 characters.
+func timePrefix(t time.Time) string {
+	c := strconv.FormatInt(t.UnixMilli(), 32)
+	return strings.Repeat("0", 10-len(c)) + c
 }

@@ -66,7 +66,7 @@ func (w *wtx) seconds(b []byte, a string) []string { return seconds(w.tx.Bucket(
 func (w *wtx) flush() error {
 	for _, name := range slices.Sorted(maps.Keys(w.buf)) {
 		b := w.tx.Bucket([]byte(name))
-		b.FillPercent = 0.9
+		b.FillPercent = appendFill
 		m := w.buf[name]
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if err := b.Put([]byte(k), m[k]); err != nil {
@@ -77,3 +77,18 @@ func (w *wtx) flush() error {
 	w.buf = nil
 	return nil
 }
+
+// appending returns bucket b of tx for writes whose keys mostly come after
+// every key already there (time-ordered IDs and the indexes that start
+// with them): its pages are packed when they split, instead of bbolt's
+// default of half-full pages that suits random inserts. Each level of a
+// B+tree is rewritten by every commit that touches it, so denser pages
+// make both the file and each commit smaller.
+func appending(tx *bbolt.Tx, b []byte) *bbolt.Bucket {
+	bk := tx.Bucket(b)
+	bk.FillPercent = appendFill
+	return bk
+}
+
+// appendFill is the fill of the pages of appending buckets.
+const appendFill = 0.9
