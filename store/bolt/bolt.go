@@ -416,6 +416,9 @@ func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 const recordVersion = 1
 
 func encode(v any) ([]byte, error) {
+	if r, ok := v.(dataRecord); ok {
+		return r.appendJSON([]byte{recordVersion})
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

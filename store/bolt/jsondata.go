@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 )
 
@@ -9,41 +10,43 @@ import (
 // of the request). That state is JSON, and is stored as JSON, not as the
 // base64 string encoding/json makes of a []byte: a third smaller, which
 // is fewer pages for every commit of the token endpoint. Data comes back
-// byte for byte: other bytes (not a JSON object, or one encoding/json
-// would rewrite), and records written before, are base64 strings; both
-// forms decode.
+// byte for byte (decoding hands the member's bytes over as they are);
+// bytes that are not a JSON object, and records written before, are base64
+// strings; both forms decode.
 type jsonData []byte
 
-func (d jsonData) MarshalJSON() ([]byte, error) {
-	if len(d) > 0 && d[0] == '{' && kept(d) && json.Valid(d) {
-		return d, nil
+// appendWithData appends to dst the JSON object of v (whose own Data is
+// empty, so left out) with d as its "data" member. The record's encoding
+// goes through encoding/json's reflection once; d is only validated (as
+// a Marshaler's output it would be compacted, and the record's JSON as a
+// whole a second time: three times the cost).
+func appendWithData(dst []byte, v any, d []byte) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal([]byte(d))
+	if len(d) == 0 {
+		return append(dst, b...), nil
+	}
+	dst = append(dst, b[:len(b)-1]...) // without the closing brace
+	if len(b) > 2 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"data":`...)
+	if d[0] == '{' && d[len(d)-1] == '}' && json.Valid(d) {
+		dst = append(dst, d...)
+	} else {
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, d)
+		dst = append(dst, '"')
+	}
+	return append(dst, '}'), nil
 }
 
-// kept reports whether encoding/json leaves d unchanged when a Marshaler
-// returns it: it compacts that output (no space between tokens) and
-// escapes <, >, &, U+2028 and U+2029, so JSON with any of these would not
-// come back as it was written. json.Marshal's own output always passes.
-func kept(d []byte) bool {
-	in, esc := false, false
-	for i, c := range d {
-		switch {
-		case esc:
-			esc = false
-		case in && c == '\\':
-			esc = true
-		case c == '"':
-			in = !in
-		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			return false
-		case c == '<' || c == '>' || c == '&':
-			return false
-		case c == 0xE2 && i+2 < len(d) && d[i+1] == 0x80 && (d[i+2] == 0xA8 || d[i+2] == 0xA9):
-			return false
-		}
-	}
-	return true
+// dataRecord is a record that encodes its Data with appendWithData;
+// encode calls it directly.
+type dataRecord interface {
+	appendJSON(dst []byte) ([]byte, error)
 }
 
 func (d *jsonData) UnmarshalJSON(b []byte) error {
@@ -63,17 +66,19 @@ func (d *jsonData) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// The records that carry Data encode it through jsonData; the wrapper
-// structs' Data field hides the embedded one (encoding/json takes the
-// shallower of two fields with one name).
+// The records that carry Data: their encoding splices it in
+// (appendWithData), their decoding reads either form through jsonData,
+// whose field hides the embedded one (encoding/json takes the shallower
+// of two fields with one name).
 
-func (r codeRecord) MarshalJSON() ([]byte, error) {
+func (r codeRecord) appendJSON(dst []byte) ([]byte, error) {
 	type plain codeRecord
-	return json.Marshal(struct {
-		plain
-		Data jsonData `json:"data,omitempty"`
-	}{plain(r), r.AuthorizationCode.Data})
+	d := r.AuthorizationCode.Data
+	r.AuthorizationCode.Data = nil
+	return appendWithData(dst, plain(r), d)
 }
+
+func (r codeRecord) MarshalJSON() ([]byte, error) { return r.appendJSON(nil) }
 
 func (r *codeRecord) UnmarshalJSON(b []byte) error {
 	type plain codeRecord
@@ -88,13 +93,14 @@ func (r *codeRecord) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (r tokenRecord) MarshalJSON() ([]byte, error) {
+func (r tokenRecord) appendJSON(dst []byte) ([]byte, error) {
 	type plain tokenRecord
-	return json.Marshal(struct {
-		plain
-		Data jsonData `json:"data,omitempty"`
-	}{plain(r), r.Token.Data})
+	d := r.Token.Data
+	r.Token.Data = nil
+	return appendWithData(dst, plain(r), d)
 }
+
+func (r tokenRecord) MarshalJSON() ([]byte, error) { return r.appendJSON(nil) }
 
 func (r *tokenRecord) UnmarshalJSON(b []byte) error {
 	type plain tokenRecord

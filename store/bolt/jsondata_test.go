@@ -11,7 +11,7 @@ import (
 )
 
 // TestRecordData: a token's or a code's Data is stored as JSON when it is
-// a JSON object encoding/json keeps as it is, as base64 otherwise, comes
+// a JSON object, as base64 otherwise, comes
 // back byte for byte either way, and records written with base64 Data
 // (every record before this format) still decode.
 func TestRecordData(t *testing.T) {
@@ -21,11 +21,12 @@ func TestRecordData(t *testing.T) {
 		inline bool
 	}{
 		{"json", []byte(`{"id":"r1","session":{"subject":"a b","x":["\u003c",1]}}`), true},
-		{"spaced json", []byte(`{"id": "r1"}`), false},
-		{"html", []byte(`{"id":"<r1>"}`), false},
-		{"line separator", []byte("{\"id\":\"\u2028\"}"), false},
+		{"spaced json", []byte("{\"id\": \"r1\",\n \"a\" :[ 1 ] }"), true},
+		{"html", []byte(`{"id":"<r1>&"}`), true},
+		{"line separator", []byte("{\"id\":\"\u2028\"}"), true},
 		{"invalid", []byte(`{"id":`), false},
 		{"array", []byte(`[1,2]`), false},
+		{"trailing space", []byte(`{"id":"r1"} `), false},
 		{"binary", []byte{0xff, 0, '{'}, false},
 		{"empty", nil, false},
 	} {
