@@ -2,6 +2,8 @@ package oidc
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,10 @@ import (
 // checks the HMAC of its own token after it, and a changed prefix only
 // makes the store look elsewhere and find nothing. Tokens without a
 // prefix (issued before) are passed to fosite whole, as before.
+//
+// JWT access tokens keep their form; their signature for the store gets
+// the prefix of their own iat claim (jwtSignature), read from the token
+// each time, so that they too sit together in the index.
 type orderedTokens struct {
 	oauth2.CoreStrategy
 	access bool // the access tokens are opaque (not JWTs, which keep their form)
@@ -67,16 +73,60 @@ func (o *orderedTokens) signature(ctx context.Context, token string, inner func(
 
 func (o *orderedTokens) GenerateAccessToken(ctx context.Context, r fosite.Requester) (string, string, error) {
 	if !o.access {
-		return o.CoreStrategy.GenerateAccessToken(ctx, r)
+		token, sig, err := o.CoreStrategy.GenerateAccessToken(ctx, r)
+		if err != nil {
+			return token, sig, err
+		}
+		return token, jwtSignature(token, sig), nil
 	}
 	return o.order(o.CoreStrategy.GenerateAccessToken(ctx, r))
 }
 
 func (o *orderedTokens) AccessTokenSignature(ctx context.Context, token string) string {
 	if !o.access {
-		return o.CoreStrategy.AccessTokenSignature(ctx, token)
+		return jwtSignature(token, o.CoreStrategy.AccessTokenSignature(ctx, token))
 	}
 	return o.signature(ctx, token, o.CoreStrategy.AccessTokenSignature)
+}
+
+// jwtSignature is "T." + sig for a JWT whose payload has an iat claim, T
+// being the timeCode of that time; sig alone otherwise. The claim is read
+// without checking the JWT: fosite checks it, and a changed claim only
+// makes the store look elsewhere. JWT access tokens issued before were
+// stored under sig alone: storage.token looks there too (unprefixed).
+func jwtSignature(token, sig string) string {
+	if sig == "" {
+		return sig
+	}
+	_, rest, ok := strings.Cut(token, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || len(payload) > 8192 {
+		return sig
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return sig
+	}
+	var claims struct {
+		IssuedAt *json.Number `json:"iat"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || claims.IssuedAt == nil {
+		return sig
+	}
+	iat, err := claims.IssuedAt.Int64()
+	if err != nil || iat <= 0 {
+		return sig
+	}
+	return timeCode(time.Unix(iat, 0)) + "." + sig
+}
+
+// unprefixed is the signature a token had before it was given a time
+// prefix, and whether it had one.
+func unprefixed(sig string) (string, bool) {
+	if len(sig) <= timeCodeLen || sig[timeCodeLen] != '.' {
+		return sig, false
+	}
+	return sig[timeCodeLen+1:], true
 }
 
 func (o *orderedTokens) ValidateAccessToken(ctx context.Context, r fosite.Requester, token string) error {

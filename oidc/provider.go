@@ -136,7 +136,7 @@ func New(cfg Config, st Store) (*Provider, error) {
 	}
 	p := &Provider{cfg: cfg, st: st, log: cfg.Logger, now: cfg.Now}
 	p.storage = &storage{st: st, lockout: cfg.Lockout, now: func() time.Time { return cfg.Now().UTC() },
-		codeLifetime: cfg.CodeLifetime, refreshLifetime: cfg.RefreshTokenLifetime}
+		codeLifetime: cfg.CodeLifetime, refreshLifetime: cfg.RefreshTokenLifetime, jwtAccess: !cfg.OpaqueAccessTokens}
 	p.cors = &corsOrigins{st: st}
 	p.fcfg = &fosite.Config{
 		AccessTokenLifespan:         cfg.AccessTokenLifetime,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -474,3 +475,70 @@ func TestPublicClientNeedsPKCE(t *testing.T) {
 func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 func base64URLEncode(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// TestJWTAccessTokenKeys: a JWT access token keeps its form, the store
+// finds it under its iat's time prefix and the digest of its signature
+// (see jwtSignature), and a JWT access token stored before that prefix
+// existed (under its signature alone) is still active and revocable.
+func TestJWTAccessTokenKeys(t *testing.T) {
+	o := newOP(t)
+	ctx := context.Background()
+	cc := clientcredentials.Config{ClientID: "app", ClientSecret: o.secret, TokenURL: o.srv.URL + "/oauth/token", Scopes: []string{"profile"}}
+	tok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(tok.AccessToken, ".")
+	if len(parts) != 3 {
+		t.Fatalf("access token %q is not a JWT", tok.AccessToken)
+	}
+	key := jwtKeyOf(t, tok.AccessToken)
+	stored, err := o.st.GetTokenByAccessToken(ctx, key)
+	if err != nil {
+		t.Fatalf("the store has no token under %q: %v", key, err)
+	}
+	if _, err := o.st.GetTokenByAccessToken(ctx, parts[2]); err == nil {
+		t.Error("the token is also found under its bare signature")
+	}
+
+	// Store it again the way earlier versions did: under the bare
+	// signature.
+	if err := o.st.DeleteToken(ctx, stored.ID); err != nil {
+		t.Fatal(err)
+	}
+	if active(t, o, "app", o.secret, tok.AccessToken) {
+		t.Fatal("a deleted token is active")
+	}
+	old := stored
+	old.ID, old.AccessToken = "", parts[2]
+	if _, err := o.st.CreateToken(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if !active(t, o, "app", o.secret, tok.AccessToken) {
+		t.Fatal("a JWT access token stored under its bare signature is inactive")
+	}
+	resp := postForm(t, o.srv.URL+"/oauth/revoke", "app", o.secret, url.Values{"token": {tok.AccessToken}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || active(t, o, "app", o.secret, tok.AccessToken) {
+		t.Errorf("revocation of an older JWT access token: %d", resp.StatusCode)
+	}
+}
+
+// jwtKeyOf is the store's lookup value of a JWT access token: the time
+// code of its iat, ".", its signature.
+func jwtKeyOf(t *testing.T, jwt string) string {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		IAT int64 `json:"iat"`
+	}
+	if err := json.Unmarshal(raw, &claims); err != nil || claims.IAT == 0 {
+		t.Fatalf("payload %s: %v", raw, err)
+	}
+	ms := strconv.FormatInt(claims.IAT*1000, 32)
+	return strings.Repeat("0", 10-len(ms)) + ms + "." + parts[2]
+}

@@ -40,6 +40,9 @@ type storage struct {
 	// fosite's OpenID Connect handlers pass whole codes, which are never
 	// stored.
 	codeSignature func(ctx context.Context, code string) string
+	// jwtAccess: access tokens are JWTs, some of which may be stored
+	// under their signature without time prefix (see jwtSignature).
+	jwtAccess bool
 }
 
 var (
@@ -503,6 +506,11 @@ func (s *storage) token(ctx context.Context, typ, sig string, session fosite.Ses
 	var err error
 	if typ == typeAccess {
 		t, err = s.st.GetTokenByAccessToken(ctx, sig)
+		if old, ok := unprefixed(sig); ok && s.jwtAccess && errors.Is(err, store.ErrNotFound) {
+			// A JWT access token issued before its signature had the time
+			// prefix (orderedTokens).
+			t, err = s.st.GetTokenByAccessToken(ctx, old)
+		}
 	} else {
 		t, err = s.st.GetTokenByRefreshToken(ctx, sig)
 	}
