@@ -15,8 +15,11 @@ import (
 // stale, and nothing needs invalidating. Values go in and out as clones,
 // so that no caller shares one. When full it starts over.
 type verifiedCache[T any] struct {
-	mu    sync.RWMutex
-	m     map[string]verified[T]
+	mu sync.RWMutex
+	// m holds pointers: a map keeps its values in its slots, and a
+	// decoded user is 600 bytes, so that a map of them spent most of its
+	// size (and the collector's time) on its empty slots.
+	m     map[string]*verified[T]
 	size  int
 	clone func(T) T
 }
@@ -38,10 +41,10 @@ func (c *verifiedCache[T]) get(id string, raw []byte) (T, bool) {
 }
 
 func (c *verifiedCache[T]) put(id string, raw []byte, v T) {
-	e := verified[T]{raw: bytes.Clone(raw), v: c.clone(v)}
+	e := &verified[T]{raw: bytes.Clone(raw), v: c.clone(v)}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= c.size {
-		c.m = map[string]verified[T]{}
+		c.m = map[string]*verified[T]{}
 	}
 	c.m[id] = e
 	c.mu.Unlock()
