@@ -96,19 +96,37 @@ func (a *App) middleware(h http.Handler) http.Handler {
 	})
 }
 
-// headers sets the security headers of every response.
+// headers sets the security headers of every response. The values are
+// shared, prebuilt slices with canonical keys, assigned without
+// Header.Set's allocation and canonicalisation at every response: a
+// header's value slice is replaced (Set) or grown into a new array (Add,
+// the slices are full), never written in place.
 func (a *App) headers(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+	for _, kv := range securityHeaders {
+		h[kv.key] = kv.value
+	}
 	if a.secure() {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
+		h["Strict-Transport-Security"] = hstsValue
 	}
 }
+
+type headerValue struct {
+	key   string
+	value []string
+}
+
+var (
+	securityHeaders = []headerValue{
+		{"Content-Security-Policy", []string{contentSecurityPolicy}},
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"X-Frame-Options", []string{"DENY"}},
+		{"Referrer-Policy", []string{"same-origin"}},
+		{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+		{"Permissions-Policy", []string{"camera=(), microphone=(), geolocation=(), payment=()"}},
+	}
+	hstsValue = []string{"max-age=31536000"}
+)
 
 // secure reports whether the site is served over https (Secure cookies,
 // HSTS).
