@@ -22,6 +22,11 @@ Options:
   --duration D       measured time per run, Go syntax (default 10s)
   --warmup D         unmeasured warm-up per run (default 2s)
   --concurrency N    workers (default 16)
+  --http-client C    canaille-bench's client for the plain requests: "lean"
+                     (default: one HTTP/1.1 connection per worker, read and
+                     written in the worker) or "std" (Go's net/http client,
+                     which costs the shared cores about as much CPU per
+                     request as the servers spend on discovery and JWKS)
   --configs LIST     space-separated FORMAT:ALG configurations, FORMAT
                      "opaque" or "jwt", ALG RS256, ES256 or EdDSA
                      (default "opaque:RS256 jwt:RS256 jwt:ES256")
@@ -47,6 +52,7 @@ EOF
 duration=10s
 warmup=2s
 concurrency=16
+http_client=lean
 configs="opaque:RS256 jwt:RS256 jwt:ES256"
 workloads="token-cc token-refresh flow userinfo discovery jwks"
 only=both
@@ -60,6 +66,7 @@ while (($#)); do
 	--duration) duration=$2; shift 2 ;;
 	--warmup) warmup=$2; shift 2 ;;
 	--concurrency) concurrency=$2; shift 2 ;;
+	--http-client) http_client=$2; shift 2 ;;
 	--configs) configs=$2; shift 2 ;;
 	--workloads) workloads=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
@@ -310,7 +317,7 @@ run_one() {
 	if line=$("$bench" oidc --issuer "$issuer" --workload "$wl" \
 		--client-id "$client_id" --client-secret "$client_secret" \
 		--user "$user" --password "$user_password" --redirect-uri "$redirect_uri" --scope "$scope" \
-		--concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
+		--concurrency "$concurrency" --duration "$duration" --warmup "$warmup" --http-client "$http_client" \
 		--pid "$pid" --label "$label" --variant "$variant" --json 2>"$tmp/run.err"); then
 		printf '%s\n' "$line" >>"$results"
 		printf '%s\n' "$line" | awk -F'[,:]' '{

@@ -89,6 +89,7 @@ type oidcConfig struct {
 	meta                   providerMeta
 	transport              *http.Transport
 	client                 *http.Client // shared, no cookies, no redirects
+	httpClient             string       // "lean" (leanHTTP) or "std" (net/http only)
 	redirect               *url.URL
 	progress               io.Writer
 	progressEvery          time.Duration
@@ -158,6 +159,7 @@ func runOIDC(ctx context.Context, c *subcommand, args []string, stdout, stderr i
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured warm-up before the measured duration")
 	fs.Int64Var(&cfg.count, "count", 0, "run exactly this many operations instead of --warmup and --duration")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "time limit of one HTTP request")
+	fs.StringVar(&cfg.httpClient, "http-client", "lean", "client of the plain requests: \"lean\" (one HTTP/1.1 connection per worker, read and written\nin the worker: the tool then takes less of the CPU it shares with the server) or \"std\" (net/http's)")
 	fs.Var(&pids, "pid", "server process ID to sample in /proc (repeatable)")
 	fs.StringVar(&cfg.label, "label", "", "server name in the output (default: the issuer)")
 	fs.StringVar(&cfg.variant, "variant", "", "configuration appended to the workload name in the output, such as \"jwt RS256\"")
@@ -171,6 +173,8 @@ func runOIDC(ctx context.Context, c *subcommand, args []string, stdout, stderr i
 		return usageError{"--issuer and --workload are required"}
 	case wl == nil:
 		return usageError{fmt.Sprintf("unknown workload %q (want %s)", name, oidcWorkloadNames())}
+	case cfg.httpClient != "lean" && cfg.httpClient != "std":
+		return usageError{fmt.Sprintf("--http-client %q: want lean or std", cfg.httpClient)}
 	case cfg.concurrency < 1 || cfg.duration <= 0 || cfg.warmup < 0 || cfg.count < 0 || cfg.timeout <= 0:
 		return usageError{"--concurrency, --duration and --timeout must be positive, --warmup and --count not negative"}
 	case (wl.signIn || wl.name == "token-cc") && (cfg.clientID == "" || cfg.clientSecret == ""):
@@ -322,6 +326,7 @@ type oidcWorker struct {
 	cfg     *oidcConfig
 	id      int
 	browser *http.Client
+	lean    *leanHTTP // nil with --http-client std
 	buf     bytes.Buffer
 	// refreshToken is the token token-refresh presents next; accessToken
 	// is what userinfo presents.
@@ -339,6 +344,18 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 }
 
+// send sends a plain request (no cookies, no redirects) with the
+// worker's lean client, or net/http's.
+func (w *oidcWorker) send(req *http.Request) (*http.Response, []byte, error) {
+	if w.lean != nil {
+		resp, body, err := w.lean.do(req, &w.buf)
+		if !errors.Is(err, errNotLean) {
+			return resp, body, err
+		}
+	}
+	return doHTTP(w.cfg.client, req, &w.buf)
+}
+
 // tokenRequest posts form to the token endpoint with client_secret_basic.
 func (w *oidcWorker) tokenRequest(form url.Values) (tokenResponse, error) {
 	req := mustRequest(http.MethodPost, w.cfg.meta.TokenEndpoint, []byte(form.Encode()))
@@ -346,7 +363,7 @@ func (w *oidcWorker) tokenRequest(form url.Values) (tokenResponse, error) {
 	req.Header.Set("Accept", "application/json")
 	// RFC 6749 section 2.3.1: form-urlencode the id and secret first.
 	req.SetBasicAuth(url.QueryEscape(w.cfg.clientID), url.QueryEscape(w.cfg.clientSecret))
-	resp, body, err := doHTTP(w.cfg.client, req, &w.buf)
+	resp, body, err := w.send(req)
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -405,7 +422,7 @@ func opUserinfo(w *oidcWorker) error {
 	req := mustRequest(http.MethodGet, w.cfg.meta.UserinfoEndpoint, nil)
 	req.Header.Set("Authorization", "Bearer "+w.accessToken)
 	req.Header.Set("Accept", "application/json")
-	resp, body, err := doHTTP(w.cfg.client, req, &w.buf)
+	resp, body, err := w.send(req)
 	if err != nil {
 		return err
 	}
@@ -421,7 +438,7 @@ func opUserinfo(w *oidcWorker) error {
 // getOK fetches target and checks for a 200 with a JSON object.
 func (w *oidcWorker) getOK(target string) error {
 	req := mustRequest(http.MethodGet, target, nil)
-	resp, body, err := doHTTP(w.cfg.client, req, &w.buf)
+	resp, body, err := w.send(req)
 	if err != nil {
 		return err
 	}
@@ -628,6 +645,10 @@ func measureOIDC(ctx context.Context, cfg *oidcConfig, stderr io.Writer) (*resul
 	var wg sync.WaitGroup
 	for i := range workers {
 		w := &oidcWorker{cfg: cfg, id: i, errSamples: map[string]int64{}}
+		if cfg.httpClient == "lean" {
+			w.lean = &leanHTTP{timeout: cfg.timeout}
+			defer w.lean.close()
+		}
 		workers[i] = w
 		wg.Go(func() {
 			if err := w.prepare(); err != nil {
