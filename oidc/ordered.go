@@ -1,9 +1,9 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -91,9 +91,12 @@ func (o *orderedTokens) AccessTokenSignature(ctx context.Context, token string) 
 
 // jwtSignature is "T." + sig for a JWT whose payload has an iat claim, T
 // being the timeCode of that time; sig alone otherwise. The claim is read
-// without checking the JWT: fosite checks it, and a changed claim only
-// makes the store look elsewhere. JWT access tokens issued before were
-// stored under sig alone: storage.token looks there too (unprefixed).
+// without checking the JWT (fosite checks it; a changed claim only makes
+// the store look elsewhere), and without decoding the payload as JSON:
+// the first "iat": key of valid JSON is a key (a quote inside a string is
+// escaped), and any reading that gives a token the same key each time
+// serves. JWT access tokens issued before were stored under sig alone:
+// storage.token looks there too (unprefixed).
 func jwtSignature(token, sig string) string {
 	if sig == "" {
 		return sig
@@ -107,13 +110,16 @@ func jwtSignature(token, sig string) string {
 	if err != nil {
 		return sig
 	}
-	var claims struct {
-		IssuedAt *json.Number `json:"iat"`
-	}
-	if json.Unmarshal(raw, &claims) != nil || claims.IssuedAt == nil {
+	i := bytes.Index(raw, []byte(`"iat":`))
+	if i < 0 {
 		return sig
 	}
-	iat, err := claims.IssuedAt.Int64()
+	digits := bytes.TrimLeft(raw[i+len(`"iat":`):], " ")
+	n := 0
+	for n < len(digits) && n < 12 && digits[n] >= '0' && digits[n] <= '9' {
+		n++
+	}
+	iat, err := strconv.ParseInt(string(digits[:n]), 10, 64)
 	if err != nil || iat <= 0 {
 		return sig
 	}

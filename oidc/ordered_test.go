@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -106,5 +107,33 @@ func TestOrderedTokens(t *testing.T) {
 			t.Errorf("timeCode(+%v) = %q, after %q", d, c, prev)
 		}
 		prev = c
+	}
+}
+
+// TestJWTSignature: a JWT's store key starts with the time code of its
+// iat claim; anything else keeps fosite's signature alone.
+func TestJWTSignature(t *testing.T) {
+	jwt := func(payload string) string {
+		return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
+	}
+	at := time.Unix(1764388000, 0)
+	for _, tc := range []struct {
+		token, want string
+	}{
+		{jwt(`{"aud":["app"],"client_id":"app","exp":1764391600,"iat":1764388000,"jti":"x"}`), timeCode(at) + ".sig"},
+		{jwt(`{"iat": 1764388000}`), timeCode(at) + ".sig"},
+		{jwt(`{"client_id":"a\"iat\":1","iat":1764388000}`), timeCode(at) + ".sig"},
+		{jwt(`{"exp":1764391600}`), "sig"},
+		{jwt(`{"iat":"soon"}`), "sig"},
+		{jwt(`{"iat":-5}`), "sig"},
+		{"not a jwt", "sig"},
+		{"a.!!!.c", "sig"},
+	} {
+		if got := jwtSignature(tc.token, "sig"); got != tc.want {
+			t.Errorf("jwtSignature(%q) = %q, want %q", tc.token, got, tc.want)
+		}
+	}
+	if got := jwtSignature(jwt(`{"iat":1764388000}`), ""); got != "" {
+		t.Errorf("an empty signature became %q", got)
 	}
 }
