@@ -1,7 +1,7 @@
 package bolt
 
 import (
-	"bytes"
+	"hash/maphash"
 	"sync"
 
 	bbolt "go.etcd.io/bbolt"
@@ -10,10 +10,15 @@ import (
 )
 
 // verifiedCache keeps decoded records by ID. An entry is valid only while
-// the stored bytes are exactly those it was decoded from: a hit compares
-// them, so a write (in this process or a migration) can never be served
-// stale, and nothing needs invalidating. Values go in and out as clones,
-// so that no caller shares one. When full it starts over.
+// the stored bytes are those it was decoded from: a hit compares their
+// length and two independent seeded 64-bit hashes of them (hash/maphash,
+// seeds made at random for each process), so that a write (in this
+// process or a migration) is never served stale unless both hashes of
+// the changed record match, a chance of 2^-128 that nobody outside the
+// process can aim at, and nothing needs invalidating. Keeping the hashes
+// instead of a copy of the bytes saves the heap a copy of every cached
+// record. Values go in and out as clones, so that no caller shares one.
+// When full it starts over.
 type verifiedCache[T any] struct {
 	mu sync.RWMutex
 	// m holds pointers: a map keeps its values in its slots, and a
@@ -22,18 +27,28 @@ type verifiedCache[T any] struct {
 	m     map[string]*verified[T]
 	size  int
 	clone func(T) T
+	seeds [2]maphash.Seed
 }
 
 type verified[T any] struct {
-	raw []byte
+	sum [2]uint64
+	n   int
 	v   T
+}
+
+func newVerifiedCache[T any](size int, clone func(T) T) verifiedCache[T] {
+	return verifiedCache[T]{size: size, clone: clone, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+func (c *verifiedCache[T]) sum(raw []byte) [2]uint64 {
+	return [2]uint64{maphash.Bytes(c.seeds[0], raw), maphash.Bytes(c.seeds[1], raw)}
 }
 
 func (c *verifiedCache[T]) get(id string, raw []byte) (T, bool) {
 	c.mu.RLock()
 	e, ok := c.m[id]
 	c.mu.RUnlock()
-	if !ok || !bytes.Equal(e.raw, raw) {
+	if !ok || e.n != len(raw) || e.sum != c.sum(raw) {
 		var zero T
 		return zero, false
 	}
@@ -41,7 +56,7 @@ func (c *verifiedCache[T]) get(id string, raw []byte) (T, bool) {
 }
 
 func (c *verifiedCache[T]) put(id string, raw []byte, v T) {
-	e := &verified[T]{raw: bytes.Clone(raw), v: c.clone(v)}
+	e := &verified[T]{sum: c.sum(raw), n: len(raw), v: c.clone(v)}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= c.size {
 		c.m = map[string]*verified[T]{}
@@ -64,7 +79,7 @@ type decodeCache struct {
 const decodeCacheSize = 16384
 
 func newDecodeCache() *decodeCache {
-	return &decodeCache{verifiedCache: verifiedCache[store.User]{size: decodeCacheSize, clone: store.User.Clone}}
+	return &decodeCache{verifiedCache: newVerifiedCache(decodeCacheSize, store.User.Clone)}
 }
 
 // reader is the view of a read transaction through the cache.
@@ -78,7 +93,7 @@ type clientCache struct{ verifiedCache[store.Client] }
 const clientCacheSize = 1024
 
 func newClientCache() *clientCache {
-	return &clientCache{verifiedCache[store.Client]{size: clientCacheSize, clone: store.Client.Clone}}
+	return &clientCache{newVerifiedCache(clientCacheSize, store.Client.Clone)}
 }
 
 func (c *clientCache) client(tx *bbolt.Tx, id string) (store.Client, error) {
