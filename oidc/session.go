@@ -14,12 +14,13 @@ import (
 
 // Session is what fosite keeps with every code and token: the claims of
 // the ID token and of the JWT access token, expiries, and who signed in.
+// Its stored form leaves out what is empty (MarshalJSON).
 type Session struct {
-	IDClaims  *jwt.IDTokenClaims             `json:"id_token_claims"`
-	IDHeaders *jwt.Headers                   `json:"id_token_headers"`
-	ATClaims  *jwt.JWTClaims                 `json:"access_token_claims"`
-	ATHeaders *jwt.Headers                   `json:"access_token_headers"`
-	Expires   map[fosite.TokenType]time.Time `json:"expires_at"`
+	IDClaims  *jwt.IDTokenClaims             `json:"id_token_claims,omitempty"`
+	IDHeaders *jwt.Headers                   `json:"id_token_headers,omitempty"`
+	ATClaims  *jwt.JWTClaims                 `json:"access_token_claims,omitempty"`
+	ATHeaders *jwt.Headers                   `json:"access_token_headers,omitempty"`
+	Expires   map[fosite.TokenType]time.Time `json:"expires_at,omitempty"`
 	// UserID is the store's ID of the user; empty for client credentials.
 	UserID string `json:"user_id,omitempty"`
 	// Login is the user's user name (introspection's "username").
@@ -36,31 +37,17 @@ var (
 	_ oauth2.JWTSessionContainer = (*Session)(nil)
 )
 
-// sessionJSON is the stored form of a Session: the same names, but claims
-// and headers that are still empty are left out (a client credentials
-// token has no ID token; headers are rarely set). Decoding needs no
-// counterpart: a missing member leaves the prototype's empty value.
-type sessionJSON struct {
-	IDClaims       *jwt.IDTokenClaims             `json:"id_token_claims,omitempty"`
-	IDHeaders      *jwt.Headers                   `json:"id_token_headers,omitempty"`
-	ATClaims       *jwt.JWTClaims                 `json:"access_token_claims,omitempty"`
-	ATHeaders      *jwt.Headers                   `json:"access_token_headers,omitempty"`
-	Expires        map[fosite.TokenType]time.Time `json:"expires_at,omitempty"`
-	UserID         string                         `json:"user_id,omitempty"`
-	Login          string                         `json:"username,omitempty"`
-	Subject        string                         `json:"subject,omitempty"`
-	BrowserSession string                         `json:"sid,omitempty"`
-}
-
-// MarshalJSON writes the session without its empty parts: every token
-// and code stores one, and the zero claims were most of its size.
+// MarshalJSON writes the session without the claims and headers that are
+// still empty (a client credentials token has no ID token; headers are
+// rarely set): every token and code stores one, and the zero claims were
+// most of its size. Decoding needs no counterpart: a missing member
+// leaves the prototype's empty value.
 func (s *Session) MarshalJSON() ([]byte, error) {
-	return json.Marshal(sessionJSON{
-		IDClaims: unlessZero(s.IDClaims), IDHeaders: unlessZero(s.IDHeaders),
-		ATClaims: unlessZero(s.ATClaims), ATHeaders: unlessZero(s.ATHeaders),
-		Expires: s.Expires, UserID: s.UserID, Login: s.Login, Subject: s.Subject,
-		BrowserSession: s.BrowserSession,
-	})
+	type plain Session // without this method
+	p := plain(*s)
+	p.IDClaims, p.IDHeaders = unlessZero(p.IDClaims), unlessZero(p.IDHeaders)
+	p.ATClaims, p.ATHeaders = unlessZero(p.ATClaims), unlessZero(p.ATHeaders)
+	return json.Marshal(p)
 }
 
 // unlessZero is p, or nil when p points to a zero value.

@@ -459,11 +459,10 @@ func tokenIndexes(rec *tokenRecord) []indexEntry {
 
 // put writes e in tx.
 func (e indexEntry) put(tx *bbolt.Tx) error {
-	b := tx.Bucket(e.b)
 	if e.ordered {
-		b = appending(tx, e.b)
+		return appending(tx, e.b).Put(e.k, e.v)
 	}
-	return b.Put(e.k, e.v)
+	return tx.Bucket(e.b).Put(e.k, e.v)
 }
 
 // revokedMark is the value of a tokens_by_request entry whose token is
