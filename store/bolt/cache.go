@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync"
 
@@ -67,9 +68,10 @@ func (c *verifiedCache[T]) put(id string, raw []byte, v T) {
 
 // decodeCache keeps decoded user records, so that the reads that dominate
 // an LDAP server's work (a user looked up at every search and bind) do not
-// decode JSON each time.
+// decode JSON each time. It keeps them packed (packuser.go): pointer-free
+// blocks that the collector does not scan.
 type decodeCache struct {
-	verifiedCache[store.User]
+	users verifiedCache[[]byte]
 	// summaries are the listing keys of every user, for ListUsersPage
 	// (userpage.go); validated against the stored bytes in the same way.
 	summaries userSummaries
@@ -79,7 +81,25 @@ type decodeCache struct {
 const decodeCacheSize = 16384
 
 func newDecodeCache() *decodeCache {
-	return &decodeCache{verifiedCache: newVerifiedCache(decodeCacheSize, store.User.Clone)}
+	// A block is never changed once made, and each hit unpacks a user of
+	// its own: the blocks need no copying.
+	return &decodeCache{users: newVerifiedCache(decodeCacheSize, func(b []byte) []byte { return b })}
+}
+
+// get returns the cached user id if raw is still its stored record.
+func (c *decodeCache) get(id string, raw []byte) (store.User, bool) {
+	b, ok := c.users.get(id, raw)
+	if !ok {
+		return store.User{}, false
+	}
+	return unpackUser(b)
+}
+
+// put caches u, decoded from raw.
+func (c *decodeCache) put(id string, raw []byte, u store.User) {
+	if b, ok := packUser(make([]byte, 0, len(raw)), &u); ok {
+		c.users.put(id, raw, bytes.Clone(b)) // no spare capacity kept
+	}
 }
 
 // reader is the view of a read transaction through the cache.
