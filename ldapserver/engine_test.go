@@ -2,8 +2,12 @@ package ldapserver
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,5 +70,38 @@ func TestEngineRefusesUnregisteredConnections(t *testing.T) {
 	}
 	if _, err := st.GetUserByName(ctx, "alice"); err != nil {
 		t.Fatal("alice is gone")
+	}
+}
+
+// The bind cache's keys are HMACs of the name and password under the
+// cache's key: pooled hashers give the same key as a fresh one, and any
+// change of the name, the password or the separator gives another.
+func TestBindCacheSum(t *testing.T) {
+	c := newBindCache([]byte("secret"), time.Minute)
+	fresh := func(name, password string) [32]byte {
+		m := hmac.New(sha256.New, c.key)
+		m.Write([]byte(name + "\x00" + password))
+		var out [32]byte
+		copy(out[:], m.Sum(nil))
+		return out
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 200 {
+				name, pw := fmt.Sprintf("user%d", i), fmt.Sprintf("pw%d", j)
+				if c.sum(name, pw) != fresh(name, pw) {
+					t.Errorf("sum(%s, %s) differs from a fresh HMAC", name, pw)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if c.sum("a", "bc") == c.sum("ab", "c") || c.sum("a", "b") == c.sum("a", "c") {
+		t.Error("different binds share a key")
+	}
+	if c.sum("a", "b") == newBindCache([]byte("other"), time.Minute).sum("a", "b") {
+		t.Error("the key does not depend on the secret")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -191,6 +193,8 @@ type bindCache struct {
 	ttl time.Duration
 	mu  sync.Mutex
 	m   map[[32]byte]bindEntry
+	// macs are keyed HMACs ready for use.
+	macs sync.Pool
 }
 
 type bindEntry struct {
@@ -209,12 +213,19 @@ func newBindCache(secret []byte, ttl time.Duration) *bindCache {
 }
 
 func (c *bindCache) sum(name, password string) [32]byte {
-	mac := hmac.New(sha256.New, c.key)
-	mac.Write([]byte(name))
+	// A pooled HMAC restarts from its keyed state (Reset) instead of
+	// hashing the key again at every bind.
+	mac, _ := c.macs.Get().(hash.Hash)
+	if mac == nil {
+		mac = hmac.New(sha256.New, c.key)
+	}
+	io.WriteString(mac, name)
 	mac.Write([]byte{0})
-	mac.Write([]byte(password))
+	io.WriteString(mac, password)
 	var out [32]byte
-	copy(out[:], mac.Sum(nil))
+	mac.Sum(out[:0])
+	mac.Reset()
+	c.macs.Put(mac)
 	return out
 }
 
