@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Permission is one capability a section grants.
@@ -101,6 +102,11 @@ func permissionNames(ps []Permission) []string {
 // concurrent use.
 type Policy struct {
 	sections []section
+	// rights are the Rights of each combination of matching sections met
+	// so far (a bit per section, for policies of up to 64 sections): a
+	// directory has few combinations, and an LDAP server evaluates the
+	// policy after every bind.
+	rights sync.Map // uint64 -> Rights
 }
 
 type section struct {

@@ -1,6 +1,7 @@
 package acl_test
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -92,6 +93,13 @@ func TestDefaultPolicy(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := p.For(tt.u)
+			// Rights are shared by users with the same sections: the
+			// second evaluation comes from the policy's memory and must
+			// not have been changed by what a caller did with the first.
+			_ = append(r.Sections, "APPENDED")
+			if again := p.For(tt.u); !reflect.DeepEqual(again, r) {
+				t.Errorf("second evaluation %+v, first %+v", again, r)
+			}
 			if !reflect.DeepEqual(r.Sections, tt.sections) {
 				t.Errorf("Sections = %v, want %v", r.Sections, tt.sections)
 			}
@@ -176,6 +184,13 @@ PERMISSIONS = ["ldap_read"]
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := p.For(tt.u)
+			// Rights are shared by users with the same sections: the
+			// second evaluation comes from the policy's memory and must
+			// not have been changed by what a caller did with the first.
+			_ = append(r.Sections, "APPENDED")
+			if again := p.For(tt.u); !reflect.DeepEqual(again, r) {
+				t.Errorf("second evaluation %+v, first %+v", again, r)
+			}
 			if !reflect.DeepEqual(r.Sections, tt.sections) {
 				t.Errorf("Sections = %v, want %v", r.Sections, tt.sections)
 			}
@@ -343,6 +358,26 @@ func TestAttributeValues(t *testing.T) {
 	} {
 		if got := acl.AttributeValues(u, tt.attr); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("AttributeValues(%s) = %q, want %q", tt.attr, got, tt.want)
+		}
+	}
+}
+
+// Policies of more than 64 sections are evaluated without the memory of
+// section combinations, with the same result.
+func TestManySections(t *testing.T) {
+	var b strings.Builder
+	for i := range 70 {
+		attr := []string{"display_name", "title"}[i%2]
+		fmt.Fprintf(&b, "[CANAILLE.ACL.S%02d]\nFILTER = { user_name = \"u%d\" }\nREAD = [%q]\n", i, i, attr)
+	}
+	p := mustCompile(t, b.String())
+	for _, i := range []int{0, 63, 64, 69} {
+		r := p.For(user(fmt.Sprintf("u%d", i)))
+		if want := []string{fmt.Sprintf("S%02d", i)}; !reflect.DeepEqual(r.Sections, want) {
+			t.Errorf("u%d: sections %v, want %v", i, r.Sections, want)
+		}
+		if !r.CanRead([]string{"display_name", "title"}[i%2]) || r.CanRead([]string{"display_name", "title"}[1-i%2]) {
+			t.Errorf("u%d: reads %v", i, r.Read)
 		}
 	}
 }

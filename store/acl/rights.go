@@ -29,11 +29,31 @@ func (r Rights) CanRead(attr string) bool { return r.Read[attr] || r.Write[attr]
 func (r Rights) CanWrite(attr string) bool { return r.Write[attr] }
 
 // For evaluates the policy for u, whose Groups must be filled (backends do
-// so on every read).
+// so on every read). The Rights are shared by every user with the same
+// matching sections: callers read them and never change them.
 func (p *Policy) For(u *store.User) Rights {
+	if len(p.sections) > 64 {
+		return p.build(func(i int) bool { return p.sections[i].matches(u) })
+	}
+	var set uint64
+	for i := range p.sections {
+		if p.sections[i].matches(u) {
+			set |= 1 << i
+		}
+	}
+	if r, ok := p.rights.Load(set); ok {
+		return r.(Rights)
+	}
+	r := p.build(func(i int) bool { return set&(1<<i) != 0 })
+	p.rights.Store(set, r)
+	return r
+}
+
+// build merges the sections for which in is true.
+func (p *Policy) build(in func(int) bool) Rights {
 	r := Rights{Permissions: map[Permission]bool{}, Read: map[string]bool{}, Write: map[string]bool{}}
-	for _, s := range p.sections {
-		if !s.matches(u) {
+	for i, s := range p.sections {
+		if !in(i) {
 			continue
 		}
 		r.Sections = append(r.Sections, s.name)
@@ -47,6 +67,8 @@ func (p *Policy) For(u *store.User) Rights {
 			r.Write[k] = true
 		}
 	}
+	// Shared: an append by a caller must copy, never write into it.
+	r.Sections = slices.Clip(r.Sections)
 	return r
 }
 
