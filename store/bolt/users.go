@@ -76,12 +76,11 @@ func getUser(tx *bbolt.Tx, id string) (store.User, error) {
 }
 
 func getUserW(w *wtx, id string) (store.User, error) {
-	tx := w.tx
 	u, err := loadUserW(w, id)
 	if err != nil {
 		return u, err
 	}
-	u.Groups = refs(tx.Bucket(bMemberUG), id)
+	u.Groups = refs(w.bucket(bMemberUG), id)
 	return u, nil
 }
 
@@ -154,8 +153,14 @@ func (s *Store) GetUserByUIDNumber(ctx context.Context, uid uint32) (store.User,
 // ListUsers implements store.Directory.
 func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]store.User, error) {
 	var out []store.User
+	if q.Limit > 0 {
+		// Users are 600 bytes: a slice grown by appends copied each
+		// page's users about twice over.
+		out = make([]store.User, 0, min(q.Limit, 1024))
+	}
 	search := strings.ToLower(q.Search)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		r := s.reader(tx)
 		c := tx.Bucket(bUserName).Cursor()
 		after := []byte(strings.ToLower(q.After))
 		k, id := c.First()
@@ -169,7 +174,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]store.User,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			u, err := getUserW(s.reader(tx), string(id))
+			u, err := getUserW(r, string(id))
 			if err != nil {
 				return err
 			}

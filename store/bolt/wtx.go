@@ -17,6 +17,28 @@ type wtx struct {
 	tx      *bbolt.Tx
 	buf     map[string]map[string][]byte // bucket -> key -> value; nil: direct
 	decoded *decodeCache                 // read transactions: decoded users
+	// buckets are the buckets a read transaction opened: bbolt opens a
+	// bucket again at each Tx.Bucket of a read-only transaction, and a
+	// listing reads two buckets per user.
+	buckets map[string]*bbolt.Bucket
+}
+
+// bucket returns the top-level bucket name, opened once per read
+// transaction (a write transaction may delete and create buckets: it
+// asks bbolt each time).
+func (w *wtx) bucket(name []byte) *bbolt.Bucket {
+	if w.tx.Writable() {
+		return w.tx.Bucket(name)
+	}
+	if b, ok := w.buckets[string(name)]; ok {
+		return b
+	}
+	b := w.tx.Bucket(name)
+	if w.buckets == nil {
+		w.buckets = make(map[string]*bbolt.Bucket, 4)
+	}
+	w.buckets[string(name)] = b
+	return b
 }
 
 func direct(tx *bbolt.Tx) *wtx { return &wtx{tx: tx} }
@@ -32,7 +54,7 @@ func (w *wtx) get(b, k []byte) []byte {
 			return v
 		}
 	}
-	return w.tx.Bucket(b).Get(k)
+	return w.bucket(b).Get(k)
 }
 
 func (w *wtx) put(b, k, v []byte) error {
