@@ -455,8 +455,12 @@ func pair(a, b string) []byte {
 // scanPrefix calls fn with the second part of every a\0b key of bucket b
 // with first part a, and the value. fn must not modify the bucket.
 func scanPrefix(b *bbolt.Bucket, a string, fn func(second string, v []byte) error) error {
+	return scanPrefixC(b.Cursor(), a, fn)
+}
+
+// scanPrefixC is scanPrefix through a cursor of the bucket.
+func scanPrefixC(c *bbolt.Cursor, a string, fn func(second string, v []byte) error) error {
 	prefix := pair(a, "")
-	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if err := fn(string(k[len(prefix):]), v); err != nil {
 			return err

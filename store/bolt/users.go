@@ -80,19 +80,22 @@ func getUserW(w *wtx, id string) (store.User, error) {
 	if err != nil {
 		return u, err
 	}
-	u.Groups = refs(w.bucket(bMemberUG), id)
+	u.Groups = refsC(w.cursor(bMemberUG), id)
 	return u, nil
 }
 
 // refs lists the a\0b -> name entries of an index as Refs sorted by name
 // (case-insensitively, then by ID).
-func refs(b *bbolt.Bucket, a string) []store.Ref {
+func refs(b *bbolt.Bucket, a string) []store.Ref { return refsC(b.Cursor(), a) }
+
+// refsC is refs through a cursor of the index.
+func refsC(c *bbolt.Cursor, a string) []store.Ref {
 	type keyed struct {
 		key string
 		ref store.Ref
 	}
 	var ks []keyed
-	scanPrefix(b, a, func(id string, name []byte) error {
+	scanPrefixC(c, a, func(id string, name []byte) error {
 		n := string(name)
 		ks = append(ks, keyed{strings.ToLower(n), store.Ref{ID: id, Name: n}})
 		return nil

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"maps"
 	"slices"
 
@@ -17,28 +18,47 @@ type wtx struct {
 	tx      *bbolt.Tx
 	buf     map[string]map[string][]byte // bucket -> key -> value; nil: direct
 	decoded *decodeCache                 // read transactions: decoded users
-	// buckets are the buckets a read transaction opened: bbolt opens a
-	// bucket again at each Tx.Bucket of a read-only transaction, and a
-	// listing reads two buckets per user.
-	buckets map[string]*bbolt.Bucket
+	// cursors are the cursors of a read transaction, one per top-level
+	// bucket: bbolt opens a bucket again at each Tx.Bucket of a read-only
+	// transaction, and each Bucket.Get makes a new cursor (and grows its
+	// stack); a listing reads two buckets per user.
+	cursors [4]namedCursor // in use up to the first with no name
 }
 
-// bucket returns the top-level bucket name, opened once per read
-// transaction (a write transaction may delete and create buckets: it
-// asks bbolt each time).
-func (w *wtx) bucket(name []byte) *bbolt.Bucket {
+type namedCursor struct {
+	name string
+	c    *bbolt.Cursor
+}
+
+// cursor returns a cursor on the top-level bucket name (nil if there is
+// none): in a read transaction, the one it keeps for that bucket, which
+// get also uses, so that a caller iterating with it must not call get on
+// the same bucket meanwhile. Write transactions get a new one each time:
+// they may delete and create buckets.
+func (w *wtx) cursor(name []byte) *bbolt.Cursor {
 	if w.tx.Writable() {
-		return w.tx.Bucket(name)
+		if b := w.tx.Bucket(name); b != nil {
+			return b.Cursor()
+		}
+		return nil
 	}
-	if b, ok := w.buckets[string(name)]; ok {
-		return b
+	for i := range w.cursors {
+		nc := &w.cursors[i]
+		if nc.name == string(name) {
+			return nc.c
+		}
+		if nc.name == "" {
+			nc.name = string(name)
+			if b := w.tx.Bucket(name); b != nil {
+				nc.c = b.Cursor()
+			}
+			return nc.c
+		}
 	}
-	b := w.tx.Bucket(name)
-	if w.buckets == nil {
-		w.buckets = make(map[string]*bbolt.Bucket, 4)
+	if b := w.tx.Bucket(name); b != nil { // more buckets than kept
+		return b.Cursor()
 	}
-	w.buckets[string(name)] = b
-	return b
+	return nil
 }
 
 func direct(tx *bbolt.Tx) *wtx { return &wtx{tx: tx} }
@@ -54,7 +74,18 @@ func (w *wtx) get(b, k []byte) []byte {
 			return v
 		}
 	}
-	return w.bucket(b).Get(k)
+	if w.tx.Writable() {
+		return w.tx.Bucket(b).Get(k)
+	}
+	c := w.cursor(b)
+	if c == nil {
+		return nil
+	}
+	// Like Bucket.Get: nil for a missing key and for a nested bucket.
+	if ck, v := c.Seek(k); bytes.Equal(ck, k) {
+		return v
+	}
+	return nil
 }
 
 func (w *wtx) put(b, k, v []byte) error {
