@@ -15,6 +15,8 @@ import (
 	"time"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
+
+	"github.com/canaille-go/canaille/internal/oplog"
 )
 
 // tlsHandshakeTimeout bounds a TLS handshake (LDAPS or StartTLS).
@@ -199,14 +201,10 @@ func (s *Server) logOp(se *session, op string, id int64, code int, start time.Ti
 	se.idmu.Lock()
 	dn := se.who.dn
 	se.idmu.Unlock()
-	// The record goes to the handler directly: Logger.LogAttrs would look
-	// up the caller's program counter for a source that is never printed,
-	// at every operation.
-	r := slog.NewRecord(time.Now(), slog.LevelInfo, opMessage(op), 0)
-	r.AddAttrs(slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msgid", id),
+	var buf [10]slog.Attr
+	attrs := append(buf[:0], slog.Uint64("conn", se.id), slog.String("remote", se.remote), slog.Int64("msgid", id),
 		slog.String("bind_dn", dn), slog.Int("result", code), slog.Duration("duration", time.Since(start)))
-	r.AddAttrs(extra...)
-	_ = s.log.Handler().Handle(context.Background(), r)
+	oplog.Info(context.Background(), s.log, opMessage(op), append(attrs, extra...)...)
 }
 
 // observedOp bounds the operation names given to Config.Observe: an

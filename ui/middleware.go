@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/canaille-go/canaille/internal/oplog"
 )
 
 // Request body limits: forms are small; a photo upload may reach the
@@ -71,7 +73,7 @@ func (a *App) middleware(h http.Handler) http.Handler {
 					http.Error(rec, "Internal server error", http.StatusInternalServerError)
 				}
 			}
-			a.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+			oplog.Info(r.Context(), a.log, "http request",
 				slog.String("method", r.Method), slog.String("path", redactPath(r.URL.Path)),
 				slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", time.Since(start)), slog.String("client_ip", ci.ip))
