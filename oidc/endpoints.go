@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/canaille-go/canaille/internal/oplog"
 	"github.com/canaille-go/canaille/store"
 )
 
@@ -265,8 +267,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.fosite.WriteAccessError(ctx, w, ar, err)
 		return
 	}
-	p.log.Info("token issued", "security", true, "client", cid, "user", sess.UserID,
-		"grant", strings.Join(ar.GetGrantTypes(), " "), "scope", strings.Join(ar.GetGrantedScopes(), " "))
+	oplog.Info(ctx, p.log, "token issued", slog.Bool("security", true), slog.String("client", cid),
+		slog.String("user", sess.UserID), slog.String("grant", strings.Join(ar.GetGrantTypes(), " ")),
+		slog.String("scope", strings.Join(ar.GetGrantedScopes(), " ")))
 	if p.cfg.TokenIssued != nil {
 		p.cfg.TokenIssued(grantLabel(ar.GetGrantTypes()))
 	}
