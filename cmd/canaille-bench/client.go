@@ -22,6 +22,11 @@ type client struct {
 	in      []byte // the last message read; slices of it are valid until the next read
 	lastID  int64
 	timeout time.Duration
+	// sent is when the current request was written; lat collects the
+	// round trip of each request answered (from its writing to its final
+	// response), for the per-request latencies of multi-request workloads.
+	sent time.Time
+	lat  []time.Duration
 }
 
 // resultError is an LDAP result other than success.
@@ -106,7 +111,8 @@ func (c *client) start() {
 // send writes the encoded request, with the connection's deadline set for
 // the whole exchange.
 func (c *client) send() error {
-	if err := c.nc.SetDeadline(time.Now().Add(c.timeout)); err != nil {
+	c.sent = time.Now()
+	if err := c.nc.SetDeadline(c.sent.Add(c.timeout)); err != nil {
 		return &connError{err}
 	}
 	if _, err := c.nc.Write(c.enc.b); err != nil {
@@ -114,6 +120,9 @@ func (c *client) send() error {
 	}
 	return nil
 }
+
+// answered records the round trip of the current request.
+func (c *client) answered() { c.lat = append(c.lat, time.Since(c.sent)) }
 
 // maxMessage bounds one response message.
 const maxMessage = 64 << 20
@@ -226,6 +235,7 @@ func (c *client) bind(dn, password string) error {
 	if op != 0x61 {
 		return &connError{fmt.Errorf("%w (bind answered with tag %#x)", errBER, op)}
 	}
+	c.answered()
 	return parseResult("bind as "+dn, body)
 }
 
@@ -299,6 +309,7 @@ func (c *client) search(s *searchRequest) (int, error) {
 			}
 		case 0x73: // SearchResultReference: not followed
 		case 0x65: // SearchResultDone
+			c.answered()
 			if s.pageSize > 0 {
 				s.nextCookie = pagedCookie(controls)
 			}

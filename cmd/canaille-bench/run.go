@@ -87,6 +87,12 @@ type result struct {
 	RSSMB       *float64 `json:"rss_mb,omitempty"`
 	PeakRSSMB   *float64 `json:"peak_rss_mb,omitempty"`
 	ClientUSOp  float64  `json:"client_cpu_us_per_op"`
+	// Requests are the LDAP requests of the successful operations, with
+	// the percentiles of their round trips: the same as the operations'
+	// for single-request workloads.
+	Requests    uint64   `json:"requests,omitempty"`
+	ReqP50US    float64  `json:"request_p50_us,omitempty"`
+	ReqP99US    float64  `json:"request_p99_us,omitempty"`
 	FirstErrors []string `json:"first_errors,omitempty"`
 	Interrupted bool     `json:"interrupted,omitempty"`
 }
@@ -260,9 +266,11 @@ func measure(ctx context.Context, cfg *runConfig, stderr io.Writer) (*result, er
 				if p == phaseStop {
 					return
 				}
+				w.requests(false)
 				start := time.Now()
 				err := w.attempt()
 				ph.outcome(p, err, time.Since(start), &w.hist, w.fail)
+				w.requests(err == nil && p == phaseMeasure)
 			}
 		})
 	}
@@ -295,11 +303,12 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // summarize merges the workers' measurements into a result.
 func summarize(cfg *runConfig, workers []*worker, before, after cpuSample) *result {
-	var h histogram
+	var h, rh histogram
 	var errs int64
 	samples := map[string]int64{}
 	for _, w := range workers {
 		h.merge(&w.hist)
+		rh.merge(&w.reqHist)
 		errs += w.errors
 		for m, n := range w.errSamples {
 			samples[m] += n
@@ -312,6 +321,7 @@ func summarize(cfg *runConfig, workers []*worker, before, after cpuSample) *resu
 		OpsPerSec: float64(h.total) / secs, MeanUS: us(h.mean()),
 		P50US: us(h.quantile(0.50)), P90US: us(h.quantile(0.90)), P99US: us(h.quantile(0.99)),
 		MaxUS: us(time.Duration(h.max)), PIDs: cfg.pids,
+		Requests: rh.total, ReqP50US: us(rh.quantile(0.50)), ReqP99US: us(rh.quantile(0.99)),
 	}
 	if h.total > 0 {
 		res.ClientUSOp = us(after.self-before.self) / float64(h.total)
@@ -336,6 +346,10 @@ func printResult(w io.Writer, r *result) {
 	fmt.Fprintf(w, "  throughput  %.0f ops/s (%d operations, %d errors)\n", r.OpsPerSec, r.Ops, r.Errors)
 	fmt.Fprintf(w, "  latency     p50 %s  p90 %s  p99 %s  max %s  mean %s\n",
 		fmtUS(r.P50US), fmtUS(r.P90US), fmtUS(r.P99US), fmtUS(r.MaxUS), fmtUS(r.MeanUS))
+	if r.Ops > 0 && r.Requests > 0 && r.Requests != r.Ops {
+		fmt.Fprintf(w, "  requests    %.1f per operation, each p50 %s  p99 %s\n",
+			float64(r.Requests)/float64(r.Ops), fmtUS(r.ReqP50US), fmtUS(r.ReqP99US))
+	}
 	if r.CPUPercent != nil {
 		perOp := "n/a"
 		if r.CPUUSPerOp != nil {

@@ -149,8 +149,17 @@ func TestWorkloadsAgainstSlapd(t *testing.T) {
 			if res.CPUUSPerOp == nil || *res.CPUUSPerOp <= 0 || *res.RSSMB <= 1 || !(res.P50US <= res.P99US && res.P99US <= res.MaxUS) {
 				t.Errorf("implausible figures: %+v", res)
 			}
-			t.Logf("%s: %.0f ops/s, p50 %.0f µs, p99 %.0f µs, server %.1f µs/op, client %.1f µs/op",
-				wl.name, res.OpsPerSec, res.P50US, res.P99US, *res.CPUUSPerOp, res.ClientUSOp)
+			// Every successful operation's requests are counted: one
+			// per operation, three for a login, one per page of a scan.
+			want := map[string]uint64{"bind-search": 3 * res.Ops, "search-all": users / searchAllPageSize * res.Ops}[wl.name]
+			if want == 0 {
+				want = res.Ops
+			}
+			if res.Requests != want || res.ReqP50US <= 0 || res.ReqP99US < res.ReqP50US || (want == res.Ops && res.ReqP99US > res.MaxUS) {
+				t.Errorf("requests %d (want %d), p50 %.0f µs, p99 %.0f µs", res.Requests, want, res.ReqP50US, res.ReqP99US)
+			}
+			t.Logf("%s: %.0f ops/s, p50 %.0f µs, p99 %.0f µs, server %.1f µs/op, client %.1f µs/op; %d requests, p99 %.0f µs",
+				wl.name, res.OpsPerSec, res.P50US, res.P99US, *res.CPUUSPerOp, res.ClientUSOp, res.Requests, res.ReqP99US)
 		})
 	}
 

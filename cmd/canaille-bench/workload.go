@@ -68,6 +68,9 @@ type worker struct {
 	conn *client
 	rng  *rand.Rand
 	hist histogram
+	// reqHist holds the round trip of each request of the successful
+	// operations (a bind-search is three requests, a search-all page one).
+	reqHist histogram
 	// errors counts failed operations in the measured window; errSamples
 	// keeps the first few distinct messages with their counts.
 	errors     int64
@@ -233,6 +236,20 @@ func (w *worker) attempt() error {
 		w.close()
 	}
 	return err
+}
+
+// requests records the request round trips of a successful measured
+// operation, and starts the next operation's list.
+func (w *worker) requests(record bool) {
+	if w.conn == nil {
+		return
+	}
+	if record {
+		for _, d := range w.conn.lat {
+			w.reqHist.record(d)
+		}
+	}
+	w.conn.lat = w.conn.lat[:0]
 }
 
 // fail records a failed operation of the measured window.
