@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -69,6 +70,13 @@ func (l *leanHTTP) do(req *http.Request, buf *bytes.Buffer) (*http.Response, []b
 // errNoResponse: the connection ended before any byte of a response.
 var errNoResponse = errors.New("connection closed before a response")
 
+// closedByPeer reports an error of a connection the server had closed:
+// a request written to it may be answered by a reset rather than an end
+// of file, depending on which the kernel sees first.
+func closedByPeer(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 func (l *leanHTTP) roundTrip(req *http.Request, host string, buf *bytes.Buffer) (*http.Response, []byte, error) {
 	if l.conn == nil || l.host != host {
 		l.close()
@@ -88,6 +96,9 @@ func (l *leanHTTP) roundTrip(req *http.Request, host string, buf *bytes.Buffer) 
 	}
 	if _, err := l.conn.Write(l.wbuf); err != nil {
 		l.close()
+		if closedByPeer(err) {
+			err = fmt.Errorf("%w (%v)", errNoResponse, err)
+		}
 		return nil, nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	resp, data, keep, err := readResponse(l.r, req, buf)
@@ -144,7 +155,7 @@ func readResponse(r *bufio.Reader, req *http.Request, buf *bytes.Buffer) (resp *
 	for {
 		line, err := readLine(r)
 		if err != nil {
-			if errors.Is(err, io.EOF) && len(line) == 0 {
+			if len(line) == 0 && resp == nil && (errors.Is(err, io.EOF) || closedByPeer(err)) {
 				return nil, nil, false, errNoResponse
 			}
 			return nil, nil, false, err

@@ -173,6 +173,31 @@ func TestLeanHTTPRawServers(t *testing.T) {
 		}
 	})
 
+	// A server that resets its idle connections: the next request is
+	// refused by a reset (on its write or on the read of the answer,
+	// whichever the kernel sees first), which a GET retries as an end of
+	// file.
+	t.Run("idle connection reset by the server", func(t *testing.T) {
+		u := rawServer(t, func(c net.Conn, r *bufio.Reader) {
+			readRequestHead(r)
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			time.Sleep(10 * time.Millisecond) // the answer is read before the reset
+			c.(*net.TCPConn).SetLinger(0)
+		})
+		l := &leanHTTP{timeout: 5 * time.Second}
+		defer l.close()
+		for i := range 5 {
+			if _, body, err := get(l, u+"/"); err != nil || string(body) != "ok" {
+				t.Fatalf("GET %d: %q %v", i, body, err)
+			}
+			time.Sleep(20 * time.Millisecond) // the reset has arrived
+		}
+		time.Sleep(50 * time.Millisecond)
+		if _, _, err := l.do(mustRequest(http.MethodPost, u+"/", []byte("x")), &buf); err == nil {
+			t.Error("a POST on a connection the server closed succeeded")
+		}
+	})
+
 	for name, answer := range map[string]string{
 		"malformed status line": "HTTP/9 what\r\n\r\n",
 		"no status code":        "HTTP/1.1 OK\r\n\r\n",
