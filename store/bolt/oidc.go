@@ -421,7 +421,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (store.Token, er
 		if err := appending(tx, bExpiry).Put(expiry, nil); err != nil {
 			return err
 		}
-		return appending(tx, bTokens).Put([]byte(t.ID), raw)
+		return appendingRecords(tx, bTokens).Put([]byte(t.ID), raw)
 	})
 	return t, err
 }
