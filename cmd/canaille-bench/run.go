@@ -252,6 +252,7 @@ func measure(ctx context.Context, cfg *runConfig, stderr io.Writer) (*result, er
 		if err := cfg.workload.op(w); err != nil {
 			return nil, fmt.Errorf("first %s operation failed: %w", cfg.workload.name, err)
 		}
+		w.requests(false) // the first operation's requests are not measured
 		if ctx.Err() != nil {
 			return nil, errInterrupted
 		}
@@ -266,7 +267,6 @@ func measure(ctx context.Context, cfg *runConfig, stderr io.Writer) (*result, er
 				if p == phaseStop {
 					return
 				}
-				w.requests(false)
 				start := time.Now()
 				err := w.attempt()
 				ph.outcome(p, err, time.Since(start), &w.hist, w.fail)
