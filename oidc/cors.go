@@ -2,12 +2,13 @@ package oidc
 
 import (
 	"context"
-	"github.com/canaille-go/canaille/store"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/canaille-go/canaille/store"
 )
 
 // corsOrigins allows browsers on the origins of registered clients (their

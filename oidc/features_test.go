@@ -111,6 +111,36 @@ func TestCORS(t *testing.T) {
 		if (got == tc.origin) != tc.ok || resp.StatusCode != http.StatusNoContent {
 			t.Errorf("preflight from %s: %d, allow-origin %q", tc.origin, resp.StatusCode, got)
 		}
+
+		// The request itself, as a browser sends it from another site: the
+		// protocol endpoints are not behind the web pages' cross-origin
+		// protection, and only a client's origin may read the answer.
+		req, _ = http.NewRequest(http.MethodPost, o.srv.URL+"/oauth/token",
+			strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("app", o.secret)
+		req.Header.Set("Origin", tc.origin)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Sec-Fetch-Mode", "cors")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			AccessToken string `json:"access_token"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		got = resp.Header.Get("Access-Control-Allow-Origin")
+		if resp.StatusCode != http.StatusOK || err != nil || body.AccessToken == "" {
+			t.Errorf("cross-site token request from %s: %d, %v", tc.origin, resp.StatusCode, err)
+		}
+		if (got == tc.origin) != tc.ok || (!tc.ok && got != "") {
+			t.Errorf("cross-site token request from %s: allow-origin %q", tc.origin, got)
+		}
+		if !strings.Contains(resp.Header.Get("Vary"), "Origin") {
+			t.Errorf("cross-site token request from %s: Vary %q, want Origin", tc.origin, resp.Header.Get("Vary"))
+		}
 	}
 }
 
