@@ -452,7 +452,7 @@ func tokenIndexes(rec *tokenRecord) []indexEntry {
 		out = append(out, indexEntry{bTokenSubject, pair(rec.Subject, id), nil, false})
 	}
 	if rec.RequestID != "" {
-		out = append(out, indexEntry{bTokenRequest, pair(rec.RequestID, id), requestIndexValue(&rec.Token), false})
+		out = append(out, indexEntry{bTokenRequest, requestIndexKey(&rec.Token), nil, false})
 	}
 	return out
 }
@@ -465,28 +465,58 @@ func (e indexEntry) put(tx *bbolt.Tx) error {
 	return tx.Bucket(e.b).Put(e.k, e.v)
 }
 
-// revokedMark is the value of a tokens_by_request entry whose token is
-// revoked (nil: not revoked, or written before the mark existed). A
-// refresh token family gains two tokens at each rotation, all under one
-// request ID, and every rotation revokes the family's active access
-// tokens: with the mark, ListTokens of the active tokens of a request
-// skips the revoked ones without decoding them.
+// The tokens_by_request index keeps the tokens of a request that are not
+// revoked under request\0id and the revoked ones under request\1id
+// (revokedPair). A refresh token family gains two tokens at each rotation,
+// all under one request ID, and every rotation revokes the family's
+// active tokens: the active ones, which each rotation lists, are then a
+// prefix of their own, as long as the family lives (thirty days of
+// rotations are thousands of revoked tokens).
+//
+// Files written before kept every token under request\0id, the revoked
+// ones with the value revokedMark; those entries are still read (and
+// skipped by the listing of the active tokens) until their tokens expire
+// and are deleted, or are revoked or restored again, which moves them.
 var revokedMark = []byte{'r'}
 
-func requestIndexValue(t *store.Token) []byte {
-	if t.Revoked() {
-		return revokedMark
-	}
-	return nil
+// revokedSep separates the request ID from the token ID in the
+// tokens_by_request key of a revoked token.
+const revokedSep = 1
+
+// revokedPair is the tokens_by_request key of a revoked token.
+func revokedPair(requestID, id string) []byte {
+	k := pair(requestID, id)
+	k[len(requestID)] = revokedSep
+	return k
 }
 
-// markRevocation updates the tokens_by_request entry of t when its
+// requestIndexKey is t's tokens_by_request key.
+func requestIndexKey(t *store.Token) []byte {
+	if t.Revoked() {
+		return revokedPair(t.RequestID, t.ID)
+	}
+	return pair(t.RequestID, t.ID)
+}
+
+// markRevocation moves the tokens_by_request entry of t when its
 // revocation changed.
 func markRevocation(tx *bbolt.Tx, old, nu *store.Token) error {
 	if nu.RequestID == "" || old.Revoked() == nu.Revoked() {
 		return nil
 	}
-	return tx.Bucket(bTokenRequest).Put(pair(nu.RequestID, nu.ID), requestIndexValue(nu))
+	return moveRequestEntry(tx.Bucket(bTokenRequest), nu)
+}
+
+// moveRequestEntry deletes both forms of t's tokens_by_request entry and
+// puts the one of its present state.
+func moveRequestEntry(b *bbolt.Bucket, t *store.Token) error {
+	if err := b.Delete(pair(t.RequestID, t.ID)); err != nil {
+		return err
+	}
+	if err := b.Delete(revokedPair(t.RequestID, t.ID)); err != nil {
+		return err
+	}
+	return b.Put(requestIndexKey(t), nil)
 }
 
 func deleteToken(tx *bbolt.Tx, id string) error {
@@ -496,6 +526,13 @@ func deleteToken(tx *bbolt.Tx, id string) error {
 	}
 	for _, e := range tokenIndexes(&rec) {
 		if err := tx.Bucket(e.b).Delete(e.k); err != nil {
+			return err
+		}
+	}
+	if rec.RequestID != "" {
+		// The entry of the other state: a revoked token of a file written
+		// before revokedPair has its entry under pair.
+		if err := tx.Bucket(bTokenRequest).Delete(pair(rec.RequestID, id)); err != nil {
 			return err
 		}
 	}
@@ -550,7 +587,13 @@ func matchingTokens(tx *bbolt.Tx, q store.TokenQuery) ([]tokenRecord, error) {
 			return nil
 		})
 	case q.RequestID != "":
-		ids = seconds(tx.Bucket(bTokenRequest), q.RequestID)
+		b := tx.Bucket(bTokenRequest)
+		ids = seconds(b, q.RequestID)
+		prefix := revokedPair(q.RequestID, "")
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			ids = append(ids, string(k[len(prefix):]))
+		}
 	case q.ClientID != "":
 		ids = seconds(tx.Bucket(bTokenClient), q.ClientID)
 	case q.Subject != "":
