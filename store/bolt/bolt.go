@@ -434,10 +434,26 @@ func decode(raw []byte, v any) error {
 	if raw[0] > recordVersion {
 		return fmt.Errorf("%w: record version %d", ErrNewerFormat, raw[0])
 	}
-	if err := json.Unmarshal(raw[1:], v); err != nil {
+	var err error
+	if r, ok := v.(selfDecoding); ok {
+		err = r.UnmarshalJSON(raw[1:])
+	} else {
+		err = json.Unmarshal(raw[1:], v)
+	}
+	if err != nil {
 		return fmt.Errorf("bolt: corrupt record: %w", err)
 	}
 	return nil
+}
+
+// selfDecoding is a record whose UnmarshalJSON decodes its bytes with
+// json.Unmarshal, which checks them whole (the records with Data, see
+// jsondata.go): decode hands it the bytes directly, instead of through
+// json.Unmarshal, which would check them a first time. Token records are
+// read several times by every refresh and introspection.
+type selfDecoding interface {
+	dataRecord
+	json.Unmarshaler
 }
 
 func be32(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }

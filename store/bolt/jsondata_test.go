@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,4 +100,35 @@ func FuzzRecordData(f *testing.F) {
 			t.Fatalf("%q came back as %q (%s)", data, rec.Data, raw)
 		}
 	})
+}
+
+// Records with Data decode through their own UnmarshalJSON (decode skips
+// encoding/json's first pass over the bytes): bytes that are not one
+// valid JSON object are still refused whole.
+func TestDecodeCorruptDataRecords(t *testing.T) {
+	raw, err := encode(tokenRecord{Token: store.Token{ID: "t1", Data: []byte(`{"id":"r1"}`)}, AccessDigest: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]byte{
+		raw[:len(raw)-1],                        // truncated
+		append(slices.Clone(raw), `{}`...),      // two values
+		append(slices.Clone(raw), `,"x":1}`...), // trailing garbage
+		append(raw[:1:1], `{"id":"t1","data":{"id":}}`...),
+		append(raw[:1:1], `[]`...),
+		raw[:1],
+	} {
+		var rec tokenRecord
+		if err := decode(bad, &rec); err == nil || !strings.Contains(err.Error(), "corrupt record") {
+			t.Errorf("decode(%q) = %v, want a corrupt record", bad, err)
+		}
+		var code codeRecord
+		if err := decode(bad, &code); err == nil {
+			t.Errorf("decode code (%q) = nil, want an error", bad)
+		}
+	}
+	var rec tokenRecord
+	if err := decode(append(slices.Clone(raw), " \n"...), &rec); err != nil || rec.ID != "t1" {
+		t.Errorf("trailing white space: %v, %+v", err, rec)
+	}
 }
