@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/openid"
 )
 
 // TestMarshalRequest: the one-pass encoding of a token's request decodes
@@ -46,6 +47,25 @@ func TestMarshalRequest(t *testing.T) {
 	}
 	if bytes.Contains(raw, []byte("secret")) {
 		t.Errorf("the refresh token reached the stored request: %s", raw)
+	}
+
+	// Byte for byte what json.Marshal makes of the whole, HTML-escaped
+	// strings and empty claims included, for our session and any other.
+	sess.Login = `<a href="x">&amp;</a>` + "\u2028"
+	sess.ATClaims.Extra = map[string]any{"z": 1, "a": []string{"<b>"}}
+	for _, session := range []fosite.Session{sess, newSession(), &openid.DefaultSession{Subject: "<s>"}, nil} {
+		r.Session = session
+		got, err := marshalRequest(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(requestOut{requestFields: fieldsOf(r), Session: r.GetSession()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("session %T:\n got %s\nwant %s", session, got, want)
+		}
 	}
 }
 

@@ -145,9 +145,28 @@ func encodeRequest(r fosite.Requester) (storedRequest, error) {
 	return storedRequest{requestFields: fieldsOf(r), Session: sess}, nil
 }
 
-// marshalRequest is the JSON of encodeRequest's stored request.
+// marshalRequest is the JSON of encodeRequest's stored request, as
+// json.Marshal makes it of a requestOut, byte for byte. Our Session's
+// JSON is spliced in as its MarshalJSON makes it (with json.Marshal, so
+// valid and compact): json.Marshal would check and compact it again.
 func marshalRequest(r fosite.Requester) ([]byte, error) {
-	return json.Marshal(requestOut{requestFields: fieldsOf(r), Session: r.GetSession()})
+	sess, ok := r.GetSession().(*Session)
+	if !ok || sess == nil {
+		return json.Marshal(requestOut{requestFields: fieldsOf(r), Session: r.GetSession()})
+	}
+	fields, err := json.Marshal(fieldsOf(r))
+	if err != nil {
+		return nil, err
+	}
+	sj, err := sess.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(fields)+len(`,"session":`)+len(sj))
+	out = append(out, fields[:len(fields)-1]...) // without the closing brace
+	out = append(out, `,"session":`...)
+	out = append(out, sj...)
+	return append(out, '}'), nil
 }
 
 func fieldsOf(r fosite.Requester) requestFields {
