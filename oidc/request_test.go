@@ -2,7 +2,9 @@ package oidc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"testing"
@@ -10,6 +12,9 @@ import (
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
+
+	"github.com/canaille-go/canaille/store"
+	"github.com/canaille-go/canaille/store/bolt/bolttest"
 )
 
 // TestMarshalRequest: the one-pass encoding of a token's request decodes
@@ -111,5 +116,71 @@ func TestSessionJSON(t *testing.T) {
 	if got.Subject != "alice" || got.ATClaims.Subject != "alice" || got.ATClaims.Extra["client_id"] != "app" ||
 		!got.GetExpiresAt(fosite.AccessToken).Equal(sess.GetExpiresAt(fosite.AccessToken)) {
 		t.Errorf("full form decoded to %+v", got)
+	}
+}
+
+// countingStore counts the refresh token look-ups that reach the store.
+type countingStore struct {
+	Store
+	refreshLookups int
+}
+
+func (c *countingStore) GetTokenByRefreshToken(ctx context.Context, v string) (store.Token, error) {
+	c.refreshLookups++
+	return c.Store.GetTokenByRefreshToken(ctx, v)
+}
+
+// The rotation of a refresh token uses the ID of the token fosite looked
+// up in the same request instead of looking it up again, and still
+// refuses a token revoked in between.
+func TestRotateUsesTheLookUp(t *testing.T) {
+	ctx := context.Background()
+	bst := bolttest.Open(t, nil)
+	if _, err := bst.CreateClient(ctx, store.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"},
+		GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
+		Scope: []string{"openid"}, TokenEndpointAuthMethod: store.AuthMethodBasic}); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: bst}
+	s := &storage{st: cs, now: func() time.Time { return time.Now().UTC() }, refreshLifetime: time.Hour}
+	r := &fosite.Request{ID: "req-1", RequestedAt: time.Now(), Client: &fosite.DefaultClient{ID: "app"}, Session: newSession()}
+	for _, sig := range []string{"sig-1", "sig-2"} {
+		if err := s.CreateRefreshTokenSession(ctx, sig, "", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	rctx := withCodeMemo(ctx)
+	if _, err := s.GetRefreshTokenSession(rctx, "sig-1", newSession()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(rctx, "req-1", "sig-1"); err != nil {
+		t.Fatal(err)
+	}
+	if cs.refreshLookups != 1 {
+		t.Errorf("%d refresh token look-ups, want 1 (the rotation reuses the first)", cs.refreshLookups)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "sig-1", newSession()); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Errorf("rotated token: %v, want inactive", err)
+	}
+
+	// Revoked between the look-up and the rotation: the rotation fails.
+	rctx = withCodeMemo(ctx)
+	if _, err := s.GetRefreshTokenSession(rctx, "sig-2", newSession()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeRefreshToken(ctx, "req-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(rctx, "req-1", "sig-2"); err == nil {
+		t.Error("rotating a token revoked since its look-up succeeded")
+	}
+	// Without the memo (another request), the store is asked.
+	n := cs.refreshLookups
+	if err := s.RotateRefreshToken(ctx, "req-1", "sig-missing"); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("unknown token: %v, want not found", err)
+	}
+	if cs.refreshLookups != n+1 {
+		t.Errorf("rotation without a look-up in its request did not ask the store")
 	}
 }

@@ -333,10 +333,36 @@ func (s *storage) CreateAuthorizeCodeSession(ctx context.Context, sig string, r 
 // codeMemo remembers, for one token request, the code record fosite reads
 // several times (the code, its PKCE and its OpenID Connect state): one
 // store read instead of four. It never outlives the request, and every
-// change of the code goes to the store.
+// change of the code goes to the store. It also remembers the ID of the
+// refresh token fosite looked up, which the rotation then needs.
 type codeMemo struct {
-	mu sync.Mutex
-	m  map[string]memoCode
+	mu      sync.Mutex
+	m       map[string]memoCode
+	refresh map[string]string // refresh token signature -> token ID
+}
+
+// refreshID is the ID of the refresh token with signature sig, if this
+// request looked it up.
+func (m *codeMemo) refreshID(sig string) (string, bool) {
+	if m == nil {
+		return "", false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.refresh[sig]
+	return id, ok
+}
+
+func (m *codeMemo) rememberRefresh(sig, id string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refresh == nil {
+		m.refresh = map[string]string{}
+	}
+	m.refresh[sig] = id
 }
 
 type memoCode struct {
@@ -532,6 +558,9 @@ func (s *storage) token(ctx context.Context, typ, sig string, session fosite.Ses
 		}
 	} else {
 		t, err = s.st.GetTokenByRefreshToken(ctx, sig)
+		if err == nil {
+			memoFrom(ctx).rememberRefresh(sig, t.ID)
+		}
 	}
 	if err != nil {
 		return t, nil, notFound(err)
@@ -601,11 +630,17 @@ func (s *storage) revokeOne(ctx context.Context, typ, sig string) error {
 // store's transaction, that the token is still active, so that two
 // concurrent refreshes with one token cannot both succeed.
 func (s *storage) RotateRefreshToken(ctx context.Context, requestID, sig string) error {
-	t, err := s.st.GetTokenByRefreshToken(ctx, sig)
-	if err != nil {
-		return notFound(err)
+	// fosite looked the token up for this request (GetRefreshTokenSession):
+	// its ID does not change, and the update below checks it again.
+	id, ok := memoFrom(ctx).refreshID(sig)
+	if !ok {
+		t, err := s.st.GetTokenByRefreshToken(ctx, sig)
+		if err != nil {
+			return notFound(err)
+		}
+		id = t.ID
 	}
-	_, err = s.st.UpdateToken(ctx, t.ID, func(t *store.Token) error {
+	_, err := s.st.UpdateToken(ctx, id, func(t *store.Token) error {
 		if t.Revoked() {
 			return fosite.ErrSerializationFailure
 		}
@@ -613,7 +648,7 @@ func (s *storage) RotateRefreshToken(ctx context.Context, requestID, sig string)
 		return nil
 	})
 	if err != nil {
-		return err
+		return notFound(err)
 	}
 	return s.revokeFamily(ctx, requestID, typeAccess)
 }
