@@ -359,9 +359,6 @@ func (m *codeMemo) rememberRefresh(sig, id string) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.refresh == nil {
-		m.refresh = map[string]string{}
-	}
 	m.refresh[sig] = id
 }
 
@@ -373,7 +370,7 @@ type memoCode struct {
 type codeMemoKey struct{}
 
 func withCodeMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, codeMemoKey{}, &codeMemo{m: map[string]memoCode{}})
+	return context.WithValue(ctx, codeMemoKey{}, &codeMemo{m: map[string]memoCode{}, refresh: map[string]string{}})
 }
 
 func memoFrom(ctx context.Context) *codeMemo {

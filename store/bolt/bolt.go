@@ -476,7 +476,12 @@ func scanPrefix(b *bbolt.Bucket, a string, fn func(second string, v []byte) erro
 
 // scanPrefixC is scanPrefix through a cursor of the bucket.
 func scanPrefixC(c *bbolt.Cursor, a string, fn func(second string, v []byte) error) error {
-	prefix := pair(a, "")
+	return scanKeys(c, pair(a, ""), fn)
+}
+
+// scanKeys calls fn with the rest of every key of c's bucket that starts
+// with prefix, and the value. fn must not modify the bucket.
+func scanKeys(c *bbolt.Cursor, prefix []byte, fn func(rest string, v []byte) error) error {
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if err := fn(string(k[len(prefix):]), v); err != nil {
 			return err

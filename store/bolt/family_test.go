@@ -12,9 +12,9 @@ import (
 )
 
 // TestActiveTokensOfRequest: the active tokens of a request are found
-// through the request index, which marks revoked tokens (UpdateToken and
-// RevokeTokens keep the mark current); all tokens are still listed
-// without Active.
+// through the request index, which keeps revoked tokens apart
+// (UpdateToken and RevokeTokens move their entries); all tokens are still
+// listed without Active.
 func TestActiveTokensOfRequest(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "f.db"))
 	ctx := context.Background()
@@ -55,7 +55,7 @@ func TestActiveTokensOfRequest(t *testing.T) {
 	if got := active(); !slices.Equal(got, want) {
 		t.Errorf("active tokens %v, want %v", got, want)
 	}
-	// Un-revoking (no caller does, but the store allows it) clears the mark.
+	// Un-revoking (no caller does, but the store allows it) moves the entry back.
 	if _, err := s.UpdateToken(ctx, ids[0], func(t *store.Token) error { t.RevocationDate = time.Time{}; return nil }); err != nil {
 		t.Fatal(err)
 	}

@@ -507,16 +507,23 @@ func markRevocation(tx *bbolt.Tx, old, nu *store.Token) error {
 	return moveRequestEntry(tx.Bucket(bTokenRequest), nu)
 }
 
-// moveRequestEntry deletes both forms of t's tokens_by_request entry and
-// puts the one of its present state.
+// moveRequestEntry puts t's tokens_by_request entry in the form of its
+// present state.
 func moveRequestEntry(b *bbolt.Bucket, t *store.Token) error {
-	if err := b.Delete(pair(t.RequestID, t.ID)); err != nil {
-		return err
-	}
-	if err := b.Delete(revokedPair(t.RequestID, t.ID)); err != nil {
+	if err := deleteRequestEntry(b, t.RequestID, t.ID); err != nil {
 		return err
 	}
 	return b.Put(requestIndexKey(t), nil)
+}
+
+// deleteRequestEntry deletes both forms of a token's tokens_by_request
+// entry: a revoked token of a file written before revokedPair has its
+// entry under pair.
+func deleteRequestEntry(b *bbolt.Bucket, requestID, id string) error {
+	if err := b.Delete(pair(requestID, id)); err != nil {
+		return err
+	}
+	return b.Delete(revokedPair(requestID, id))
 }
 
 func deleteToken(tx *bbolt.Tx, id string) error {
@@ -530,9 +537,7 @@ func deleteToken(tx *bbolt.Tx, id string) error {
 		}
 	}
 	if rec.RequestID != "" {
-		// The entry of the other state: a revoked token of a file written
-		// before revokedPair has its entry under pair.
-		if err := tx.Bucket(bTokenRequest).Delete(pair(rec.RequestID, id)); err != nil {
+		if err := deleteRequestEntry(tx.Bucket(bTokenRequest), rec.RequestID, id); err != nil {
 			return err
 		}
 	}
@@ -589,11 +594,10 @@ func matchingTokens(tx *bbolt.Tx, q store.TokenQuery) ([]tokenRecord, error) {
 	case q.RequestID != "":
 		b := tx.Bucket(bTokenRequest)
 		ids = seconds(b, q.RequestID)
-		prefix := revokedPair(q.RequestID, "")
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, string(k[len(prefix):]))
-		}
+		scanKeys(b.Cursor(), revokedPair(q.RequestID, ""), func(id string, _ []byte) error {
+			ids = append(ids, id)
+			return nil
+		})
 	case q.ClientID != "":
 		ids = seconds(tx.Bucket(bTokenClient), q.ClientID)
 	case q.Subject != "":
